@@ -1,0 +1,38 @@
+# Makefile for the profile extension (PGXS)
+
+EXTENSION  = profile
+MODULE_big = profile
+OBJS = \
+	src/profile.o \
+	src/check.o \
+	src/query.o \
+	src/model.o \
+	src/selftest.o
+DATA = $(wildcard $(EXTENSION)--*.sql)
+
+REGRESS      = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+REGRESS_OPTS = --load-extension=$(EXTENSION)
+
+PG_CPPFLAGS = -I$(srcdir)/src
+LAPACK_LIBS ?= -llapack -lblas
+SHLIB_LINK += $(LAPACK_LIBS) -lm
+
+EXTRA_CLEAN = build
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# Headers every object depends on
+$(OBJS): src/profile.h src/prng.h
+
+# The retail data generator used by the demo, the tests and the benchmarks
+build/retailgen: scripts/retailgen.c src/prng.h
+	@mkdir -p build
+	$(CC) -O2 -Wall -Wextra -o $@ scripts/retailgen.c -lm
+
+# pgTAP tests (the server must be running, the extension installed)
+prove:
+	pg_prove --ext .sql test/
+
+.PHONY: prove

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# scripts/test.sh: every test of the extension, from nothing.
+#
+# Installs what is missing (apt-get, as root), builds with warnings as
+# errors, installs, starts a throw-away cluster on 127.0.0.1, then runs
+#   1. pg_regress  (sql/ + expected/, make installcheck)
+#   2. TAP tests   (test/*.sql through pgTAP, test/*.pl through Perl)
+# and prints both summaries and one line "N passed, N failed".  Exits
+# non-zero when any test fails; prints regression.diffs when pg_regress does.
+#
+# Usage: scripts/test.sh
+
+source "$(dirname "$0")/lib.sh"
+cd "$PROFILE_ROOT"
+
+install_deps
+build_install "-Wall -Wextra -Werror -Wno-unused-parameter -DUSE_ASSERT_CHECKING"
+start_cluster
+
+LOGDIR=$PROFILE_PGTMP/logs
+mkdir -p "$LOGDIR"
+
+say "pg_regress"
+rm -f regression.diffs regression.out
+set +e
+make -s installcheck PG_CONFIG="$PG_CONFIG" 2>&1 | tee "$LOGDIR/regress.log"
+regress_rc=${PIPESTATUS[0]}
+set -e
+if [ "$regress_rc" -ne 0 ] && [ -f regression.diffs ]; then
+    say "regression.diffs"
+    cat regression.diffs
+fi
+
+say "TAP tests (pgTAP and Perl)"
+psql -X -q -d postgres -c "CREATE DATABASE profile_tap"
+psql -X -q -d profile_tap -c "CREATE EXTENSION pgtap; CREATE EXTENSION profile;"
+# the generator's planted-structure tests read this small data set
+generate_retail profile_tap retail --customers 1500 --days 730 --products 200 --seed 42
+export PROFILE_TAP_DB=profile_tap
+set +e
+prove -v --norc \
+    --source pgTAP --pgtap-option dbname=profile_tap \
+    --pgtap-option host="$PGHOST" --pgtap-option port="$PGPORT" \
+    --pgtap-option username="$PGUSER" --pgtap-option psql="$PG_BIN/psql" \
+    --source Perl --ext .sql --ext .pl test/ 2>&1 | tee "$LOGDIR/tap.log"
+tap_rc=${PIPESTATUS[0]}
+set -e
+
+# Counts: pg_regress tests, and TAP assertions (a TAP file that died
+# without a failing assertion counts as one failure)
+regress_passed=$(grep -cE '^(ok|test|     ) .*\.\.\. ok' "$LOGDIR/regress.log" || true)
+regress_failed=$(grep -cE '\.\.\. FAILED' "$LOGDIR/regress.log" || true)
+if [ "$regress_rc" -ne 0 ] && [ "$regress_failed" -eq 0 ]; then regress_failed=1; fi
+tap_passed=$(grep -cE '^ok [0-9]' "$LOGDIR/tap.log" || true)
+tap_failed=$(grep -cE '^not ok [0-9]' "$LOGDIR/tap.log" || true)
+if [ "$tap_rc" -ne 0 ] && [ "$tap_failed" -eq 0 ]; then tap_failed=1; fi
+
+say "summary"
+echo "pg_regress:"
+grep -B1 -A1 -E '^ *(All [0-9]+ tests passed|[0-9]+ of [0-9]+ tests (failed|passed))' "$LOGDIR/regress.log" || echo " pg_regress did not finish"
+echo "TAP:"
+sed -n '/^Test Summary Report/,$p; /^All tests successful/,$p' "$LOGDIR/tap.log"
+echo
+echo "$((regress_passed + tap_passed)) passed, $((regress_failed + tap_failed)) failed"
+
+[ "$regress_rc" -eq 0 ] && [ "$tap_rc" -eq 0 ]

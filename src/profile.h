@@ -1,0 +1,136 @@
+/*-------------------------------------------------------------------------
+ *
+ * profile.h
+ *	  Limits, shared types and cross-file declarations of the profile
+ *	  extension.
+ *
+ * Every module uses the helpers declared here rather than its own:
+ * input checks and the memory budget (check.c), inner-query execution
+ * (query.c), the model catalog (model.c) and the seeded PRNG (prng.h).
+ *
+ * IDENTIFICATION
+ *	  src/profile.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PROFILE_H
+#define PROFILE_H
+
+#include "fmgr.h"
+#include "utils/jsonb.h"
+#include "utils/timestamp.h"
+
+/* ---- settings (profile.c) ---- */
+
+/* profile.memory_budget, in kilobytes */
+extern int	profile_memory_budget_kb;
+
+#define PROFILE_DEFAULT_MEMORY_BUDGET_KB	(512 * 1024)	/* 512MB */
+
+/* ---- input checks (check.c) ---- */
+
+extern void check_finite(double value, const char *what);
+extern void check_int_range(int64 value, int64 min, int64 max,
+							const char *what);
+extern void check_float_range(double value, double min, double max,
+							  const char *what);
+extern void check_arg_not_null(FunctionCallInfo fcinfo, int argno,
+							   const char *argname);
+
+/* ---- memory budget (check.c) ---- */
+
+/*
+ * Bytes a training run has reserved against profile.memory_budget.  A run
+ * reserves before it allocates; budget_reserve() fails early with
+ * program_limit_exceeded (54000), naming both numbers and the setting.
+ */
+typedef struct MemoryBudget
+{
+	const char *what;			/* "k-means", for messages */
+	Size		limit;			/* bytes, from profile.memory_budget */
+	Size		used;			/* bytes reserved so far */
+} MemoryBudget;
+
+extern void budget_init(MemoryBudget *budget, const char *what);
+extern void budget_reserve(MemoryBudget *budget, Size bytes,
+						   const char *purpose);
+extern void budget_reserve_array(MemoryBudget *budget, Size count,
+								 Size elemsize, const char *purpose);
+extern void budget_release(MemoryBudget *budget, Size bytes);
+extern Size budget_mul(Size a, Size b, const char *what);
+
+/* ---- inner queries (query.c) ---- */
+
+/*
+ * What a column of an inner query may be, and what the batch holds for it.
+ */
+typedef enum InnerColumnKind
+{
+	INNER_KEY,					/* int2/int4/int8/text/varchar/uuid: an id,
+								 * kept as the original Datum */
+	INNER_NUMBER,				/* any integer, float or numeric type: a
+								 * float8 Datum */
+	INNER_TIME,					/* timestamptz, timestamp (session time zone)
+								 * or date: a TimestampTz Datum */
+	INNER_FLOAT8_ARRAY			/* float8[]: the detoasted array, copied */
+} InnerColumnKind;
+
+typedef struct InnerColumn
+{
+	const char *name;			/* "customer_id", for messages */
+	InnerColumnKind kind;
+	bool		optional;		/* may be left out (trailing columns only) */
+} InnerColumn;
+
+/* One batch of rows, by column: values[col][row], nulls[col][row] */
+typedef struct InnerBatch
+{
+	int			nrows;
+	Datum	  **values;
+	bool	  **nulls;
+} InnerBatch;
+
+typedef struct InnerQuery InnerQuery;
+
+extern InnerQuery *inner_query_open(const char *caller, const char *sql,
+									const InnerColumn *columns, int ncolumns);
+extern int	inner_query_ncolumns(InnerQuery *query);
+extern Oid	inner_query_column_type(InnerQuery *query, int column);
+extern const InnerBatch *inner_query_fetch(InnerQuery *query);
+extern uint64 inner_query_rows_read(InnerQuery *query);
+extern void inner_query_close(InnerQuery *query);
+
+#define INNER_QUERY_BATCH_ROWS	8192
+
+/* ---- model catalog (model.c) ---- */
+
+/* A model row as stored in profile.models */
+typedef struct ModelRow
+{
+	char	   *name;
+	char	   *kind;
+	int32		format;
+	Jsonb	   *params;
+	Jsonb	   *summary;
+	bytea	   *body;			/* NULL when the model keeps no body */
+} ModelRow;
+
+/*
+ * Turns a stored row into the in-memory model a kind works with.  Runs in
+ * the cache entry's own memory context; must check everything it reads
+ * (a stored model is untrusted input) and ereport on a bad one.
+ */
+typedef void *(*ModelDecodeFn) (const ModelRow *row);
+
+extern void model_init(void);
+extern void model_store(const char *name, const char *kind, int32 format,
+						Jsonb *params, Jsonb *summary, bytea *body);
+extern void *model_get(const char *name, const char *kind,
+					   ModelDecodeFn decode);
+extern bool model_exists(const char *name);
+extern void model_check_name(const char *name);
+extern void model_cache_reset(void);
+extern int	model_cache_entries(void);
+extern uint64 model_cache_loads(void);
+
+#endif							/* PROFILE_H */
