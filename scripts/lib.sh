@@ -36,14 +36,17 @@ install_deps() {
         exit 1
     fi
     say "installing ${missing[*]}"
-    # The package would otherwise create and start a 'main' cluster on 5432;
-    # we only ever run throw-away clusters.
-    if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
-        mkdir -p /etc/postgresql-common
-        echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.conf
-    fi
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
+    # Installing postgresql-15 would also create and start a 'main' cluster
+    # on 5432; we only ever run throw-away clusters.  So, as Debian's own
+    # PostgreSQL images do, install postgresql-common first and turn that
+    # off before the server package arrives.
+    if ! dpkg-query -W -f='${Status}' postgresql-15 2>/dev/null | grep -q 'ok installed'; then
+        apt-get install -y -qq --no-install-recommends postgresql-common >/dev/null
+        sed -ri 's/^#?[[:space:]]*create_main_cluster[[:space:]]*=.*/create_main_cluster = false/' \
+            /etc/postgresql-common/createcluster.conf
+    fi
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
