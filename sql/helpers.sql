@@ -45,11 +45,14 @@ SELECT profile_test.check_float_range('-Infinity', 0, 1);   -- 22023
 SELECT profile_test.check_not_null(5);
 SELECT profile_test.check_not_null(NULL);                   -- 22004
 
--- error codes, as a client sees them
-\set VERBOSITY verbose
+-- error codes, as a client sees them (psql's LAST_ERROR_SQLSTATE)
+\set VERBOSITY default
 SELECT profile_test.check_finite('NaN');
+\echo :LAST_ERROR_SQLSTATE
 SELECT profile_test.check_int_range(0, 1, 1000);
+\echo :LAST_ERROR_SQLSTATE
 SELECT profile_test.check_not_null(NULL);
+\echo :LAST_ERROR_SQLSTATE
 \set VERBOSITY terse
 
 -- ---- memory budget ----
@@ -60,10 +63,12 @@ SET profile.memory_budget = '1MB';
 -- exactly 1 MB = 1048576 bytes fits
 SELECT profile_test.budget('{131072}', 8);
 -- one byte more does not: 54000, with both numbers and the setting
-\set VERBOSITY verbose
+\set VERBOSITY default
 SELECT profile_test.budget('{1048576,1}', 1);
+\echo :LAST_ERROR_SQLSTATE
 -- overflowing multiplication is a limit, not a wrap-around
 SELECT profile_test.budget('{4611686018427387904}', 8);
+\echo :LAST_ERROR_SQLSTATE
 \set VERBOSITY terse
 SET profile.memory_budget = '512kB';                          -- below the 1MB minimum
 SET profile.memory_budget = 'lots';
@@ -168,12 +173,17 @@ SELECT rows FROM profile_test.run_query('VALUES (1), (2)', '{key}');
 SELECT rows FROM profile_test.run_query('WITH t AS (SELECT 1 AS a) SELECT a FROM t', '{key}');
 
 -- wrong column count or types: 42804 naming the column and what it must be
-\set VERBOSITY verbose
+\set VERBOSITY default
 SELECT * FROM profile_test.run_query('SELECT customer_id, ordered_at FROM sales', '{key,time,number}');
+\echo :LAST_ERROR_SQLSTATE
 SELECT * FROM profile_test.run_query('SELECT customer_id, ordered_at, amount, 1, 2 FROM sales', '{key,time,number,key?}');
+\echo :LAST_ERROR_SQLSTATE
 SELECT * FROM profile_test.run_query('SELECT customer_id, tag, amount FROM sales', '{key,time,number}');
+\echo :LAST_ERROR_SQLSTATE
 SELECT * FROM profile_test.run_query('SELECT customer_id, ordered_at, tag FROM sales', '{key,time,number}');
+\echo :LAST_ERROR_SQLSTATE
 SELECT * FROM profile_test.run_query('SELECT 1.5::float8', '{key}');
+\echo :LAST_ERROR_SQLSTATE
 \set VERBOSITY terse
 -- not one SELECT: rejected before it runs (22023)
 SELECT * FROM profile_test.run_query('SELECT 1; SELECT 2', '{key}');

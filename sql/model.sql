@@ -44,17 +44,21 @@ WHERE name = 'segments_2025';
 SELECT profile_mtest.get('segments_2025', 'selftest');
 
 -- a model of another kind under the same name is refused (42710)
-\set VERBOSITY verbose
 INSERT INTO profile.models (name, kind, format) VALUES ('rfm_2025', 'rfm', 1);
+\set VERBOSITY default
 SELECT profile_mtest.store('rfm_2025', 'not replaced', NULL);
+\echo :LAST_ERROR_SQLSTATE
 \set VERBOSITY terse
 SELECT kind, body IS NULL AS no_body FROM profile.models WHERE name = 'rfm_2025';
 
 -- reading: unknown model (42704), other kind (42809), bad names (22023)
-\set VERBOSITY verbose
+\set VERBOSITY default
 SELECT profile_mtest.get('no_such_model', 'selftest');
+\echo :LAST_ERROR_SQLSTATE
 SELECT profile_mtest.get('rfm_2025', 'selftest');
+\echo :LAST_ERROR_SQLSTATE
 SELECT profile_mtest.get('bad name', 'selftest');
+\echo :LAST_ERROR_SQLSTATE
 \set VERBOSITY terse
 SELECT profile_mtest.get('', 'selftest');
 SELECT profile_mtest.get(repeat('m', 64), 'selftest');
@@ -70,8 +74,9 @@ INSERT INTO profile.models (name, kind, format, body) VALUES
     ('forged_short', 'selftest', 1, '\x50'),
     ('forged_null', 'selftest', 1, NULL),
     ('forged_format', 'selftest', 99, '\x50524f4641');
-\set VERBOSITY verbose
+\set VERBOSITY default
 SELECT profile_mtest.get('forged_magic', 'selftest');
+\echo :LAST_ERROR_SQLSTATE
 \set VERBOSITY terse
 SELECT profile_mtest.get('forged_short', 'selftest');
 SELECT profile_mtest.get('forged_null', 'selftest');

@@ -94,28 +94,44 @@ profile_selftest_budget(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64((int64) budget.used);
 }
 
+/* Unsigned 64-bit values as a text[] (SQL has no unsigned 64-bit type) */
+static ArrayType *
+uint64_text_array(const uint64 *values, int n)
+{
+	Datum	   *out = palloc(sizeof(Datum) * (n > 0 ? n : 1));
+
+	for (int i = 0; i < n; i++)
+	{
+		char		buf[32];
+
+		snprintf(buf, sizeof(buf), UINT64_FORMAT, values[i]);
+		out[i] = CStringGetTextDatum(buf);
+	}
+	return construct_array(out, n, TEXTOID, -1, false, TYPALIGN_INT);
+}
+
+static int
+check_count(int n)
+{
+	if (n < 1 || n > 1000)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("n must be between 1 and 1000")));
+	return n;
+}
+
 /* The first n outputs of xoshiro256** from the raw state s0..s3, as text */
 PG_FUNCTION_INFO_V1(profile_selftest_prng_raw);
 Datum
 profile_selftest_prng_raw(PG_FUNCTION_ARGS)
 {
 	ProfilePrng rng;
-	int			n = PG_GETARG_INT32(4);
-	Datum	   *out;
+	int			n = check_count(PG_GETARG_INT32(4));
+	uint64	   *values = palloc(sizeof(uint64) * n);
 
 	for (int i = 0; i < 4; i++)
 		rng.s[i] = (uint64_t) PG_GETARG_INT64(i);
-	if (n < 0 || n > 1000)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("n out of range")));
-	out = palloc(sizeof(Datum) * (n > 0 ? n : 1));
 	for (int i = 0; i < n; i++)
-	{
-		char		buf[32];
-
-		snprintf(buf, sizeof(buf), UINT64_FORMAT, (uint64) prng_next(&rng));
-		out[i] = CStringGetTextDatum(buf);
-	}
-	PG_RETURN_ARRAYTYPE_P(construct_array(out, n, TEXTOID, -1, false, TYPALIGN_INT));
+		values[i] = prng_next(&rng);
+	PG_RETURN_ARRAYTYPE_P(uint64_text_array(values, n));
 }
 
 /* splitmix64 outputs from state x, as text (reference: Vigna's splitmix64.c) */
@@ -124,20 +140,12 @@ Datum
 profile_selftest_splitmix(PG_FUNCTION_ARGS)
 {
 	uint64_t	x = (uint64_t) PG_GETARG_INT64(0);
-	int			n = PG_GETARG_INT32(1);
-	Datum	   *out;
+	int			n = check_count(PG_GETARG_INT32(1));
+	uint64	   *values = palloc(sizeof(uint64) * n);
 
-	if (n < 1 || n > 1000)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("n out of range")));
-	out = palloc(sizeof(Datum) * n);
 	for (int i = 0; i < n; i++)
-	{
-		char		buf[32];
-
-		snprintf(buf, sizeof(buf), UINT64_FORMAT, (uint64) prng_splitmix64(&x));
-		out[i] = CStringGetTextDatum(buf);
-	}
-	PG_RETURN_ARRAYTYPE_P(construct_array(out, n, TEXTOID, -1, false, TYPALIGN_INT));
+		values[i] = prng_splitmix64(&x);
+	PG_RETURN_ARRAYTYPE_P(uint64_text_array(values, n));
 }
 
 /*
