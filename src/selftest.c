@@ -94,11 +94,11 @@ profile_selftest_budget(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64((int64) budget.used);
 }
 
-/* Unsigned 64-bit values as a text[] (SQL has no unsigned 64-bit type) */
+/* n >= 1 unsigned 64-bit values as a text[] (SQL has no such type) */
 static ArrayType *
 uint64_text_array(const uint64 *values, int n)
 {
-	Datum	   *out = palloc(sizeof(Datum) * (n > 0 ? n : 1));
+	Datum	   *out = palloc(sizeof(Datum) * n);
 
 	for (int i = 0; i < n; i++)
 	{
