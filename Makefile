@@ -7,6 +7,10 @@ OBJS = \
 	src/check.o \
 	src/query.o \
 	src/model.o \
+	src/quantile.o \
+	src/rfm.o \
+	src/rfm_summary.o \
+	src/segment_map.o \
 	src/selftest.o
 DATA = $(wildcard $(EXTENSION)--*.sql)
 

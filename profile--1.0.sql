@@ -48,3 +48,358 @@ CREATE TRIGGER models_changed
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON profile.models
     FOR EACH STATEMENT
     EXECUTE FUNCTION profile.models_changed();
+
+-- RFM
+
+-- What profile.rfm_summary returns for one customer (README: RFM)
+CREATE TYPE profile.rfm_summary AS (
+    recency_days    integer,
+    frequency       bigint,
+    monetary        double precision,
+    first_order_at  timestamptz,
+    last_order_at   timestamptz,
+    tenure_days     integer,
+    avg_order_value double precision
+);
+
+COMMENT ON TYPE profile.rfm_summary IS
+    'One customer''s recency, frequency and monetary value, as profile.rfm_summary() returns them';
+
+-- What a stored RFM model gives one customer
+CREATE TYPE profile.rfm_scores AS (
+    r_score  integer,
+    f_score  integer,
+    m_score  integer,
+    rfm_cell text,
+    segment  text
+);
+
+COMMENT ON TYPE profile.rfm_scores IS
+    'Scores, RFM cell and segment of one customer under a stored RFM model';
+
+CREATE FUNCTION profile.rfm_summary_transfn(bytea, timestamptz, double precision, timestamptz)
+    RETURNS bytea
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_rfm_summary_transfn';
+
+CREATE FUNCTION profile.rfm_summary_transfn(bytea, timestamptz, double precision, timestamptz, bigint)
+    RETURNS bytea
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_rfm_summary_transfn_int8';
+
+CREATE FUNCTION profile.rfm_summary_transfn(bytea, timestamptz, double precision, timestamptz, text)
+    RETURNS bytea
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_rfm_summary_transfn_text';
+
+CREATE FUNCTION profile.rfm_summary_transfn(bytea, timestamptz, double precision, timestamptz, uuid)
+    RETURNS bytea
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_rfm_summary_transfn_uuid';
+
+CREATE FUNCTION profile.rfm_summary_combinefn(bytea, bytea)
+    RETURNS bytea
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_rfm_summary_combinefn';
+
+-- STABLE: days are counted in the session's time zone
+CREATE FUNCTION profile.rfm_summary_finalfn(bytea)
+    RETURNS profile.rfm_summary
+    LANGUAGE C STRICT STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_rfm_summary_finalfn';
+
+COMMENT ON FUNCTION profile.rfm_summary_transfn(bytea, timestamptz, double precision, timestamptz) IS
+    'Internal: transition function of profile.rfm_summary';
+COMMENT ON FUNCTION profile.rfm_summary_transfn(bytea, timestamptz, double precision, timestamptz, bigint) IS
+    'Internal: transition function of profile.rfm_summary';
+COMMENT ON FUNCTION profile.rfm_summary_transfn(bytea, timestamptz, double precision, timestamptz, text) IS
+    'Internal: transition function of profile.rfm_summary';
+COMMENT ON FUNCTION profile.rfm_summary_transfn(bytea, timestamptz, double precision, timestamptz, uuid) IS
+    'Internal: transition function of profile.rfm_summary';
+COMMENT ON FUNCTION profile.rfm_summary_combinefn(bytea, bytea) IS
+    'Internal: combine function of profile.rfm_summary';
+COMMENT ON FUNCTION profile.rfm_summary_finalfn(bytea) IS
+    'Internal: final function of profile.rfm_summary';
+
+CREATE AGGREGATE profile.rfm_summary(ordered_at timestamptz, amount double precision,
+                                     as_of timestamptz) (
+    SFUNC = profile.rfm_summary_transfn,
+    STYPE = bytea,
+    COMBINEFUNC = profile.rfm_summary_combinefn,
+    FINALFUNC = profile.rfm_summary_finalfn,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE profile.rfm_summary(ordered_at timestamptz, amount double precision,
+                                     as_of timestamptz, order_id bigint) (
+    SFUNC = profile.rfm_summary_transfn,
+    STYPE = bytea,
+    COMBINEFUNC = profile.rfm_summary_combinefn,
+    FINALFUNC = profile.rfm_summary_finalfn,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE profile.rfm_summary(ordered_at timestamptz, amount double precision,
+                                     as_of timestamptz, order_id text) (
+    SFUNC = profile.rfm_summary_transfn,
+    STYPE = bytea,
+    COMBINEFUNC = profile.rfm_summary_combinefn,
+    FINALFUNC = profile.rfm_summary_finalfn,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE profile.rfm_summary(ordered_at timestamptz, amount double precision,
+                                     as_of timestamptz, order_id uuid) (
+    SFUNC = profile.rfm_summary_transfn,
+    STYPE = bytea,
+    COMBINEFUNC = profile.rfm_summary_combinefn,
+    FINALFUNC = profile.rfm_summary_finalfn,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE profile.rfm_summary(timestamptz, double precision, timestamptz) IS
+    'Recency, frequency (rows) and monetary value of the rows of a group, as of a date';
+COMMENT ON AGGREGATE profile.rfm_summary(timestamptz, double precision, timestamptz, bigint) IS
+    'Recency, frequency (distinct orders) and monetary value of the rows of a group, as of a date';
+COMMENT ON AGGREGATE profile.rfm_summary(timestamptz, double precision, timestamptz, text) IS
+    'Recency, frequency (distinct orders) and monetary value of the rows of a group, as of a date';
+COMMENT ON AGGREGATE profile.rfm_summary(timestamptz, double precision, timestamptz, uuid) IS
+    'Recency, frequency (distinct orders) and monetary value of the rows of a group, as of a date';
+
+CREATE FUNCTION profile.quantile_score(value double precision, bins integer,
+                                       descending boolean DEFAULT false)
+    RETURNS integer
+    LANGUAGE C WINDOW CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_quantile_score';
+
+COMMENT ON FUNCTION profile.quantile_score(double precision, integer, boolean) IS
+    'Window function: tie-aware score 1..bins, 1 + floor(bins * share of the partition strictly worse)';
+
+-- Segment maps: named rules from scores to segments (README: Segment maps)
+
+CREATE TABLE profile.rfm_segment_maps (
+    name            text PRIMARY KEY
+                    CONSTRAINT rfm_segment_maps_name_check
+                    CHECK (name OPERATOR(pg_catalog.~) '^[A-Za-z0-9_.:-]{1,63}$'),
+    bins            integer NOT NULL DEFAULT 5
+                    CONSTRAINT rfm_segment_maps_bins_check
+                    CHECK (bins OPERATOR(pg_catalog.>=) 2 AND bins OPERATOR(pg_catalog.<=) 9),
+    default_segment text
+                    CONSTRAINT rfm_segment_maps_default_check
+                    CHECK (default_segment OPERATOR(pg_catalog.<>) ''),
+    description     text,
+    builtin         boolean NOT NULL DEFAULT false
+);
+
+COMMENT ON TABLE profile.rfm_segment_maps IS
+    'Named segment maps: which segment each (R, F, M) score cell belongs to';
+COMMENT ON COLUMN profile.rfm_segment_maps.bins IS 'Number of scores per dimension the map is written for';
+COMMENT ON COLUMN profile.rfm_segment_maps.default_segment IS
+    'Segment of cells no rule covers; NULL means every cell must be covered';
+COMMENT ON COLUMN profile.rfm_segment_maps.builtin IS 'Shipped with the extension; read-only';
+
+CREATE TABLE profile.rfm_segment_rules (
+    segment_map text NOT NULL
+                REFERENCES profile.rfm_segment_maps (name) ON UPDATE CASCADE ON DELETE CASCADE,
+    priority    integer NOT NULL
+                CONSTRAINT rfm_segment_rules_priority_check CHECK (priority OPERATOR(pg_catalog.>=) 1),
+    segment     text NOT NULL
+                CONSTRAINT rfm_segment_rules_segment_check CHECK (segment OPERATOR(pg_catalog.<>) ''),
+    r_min       integer,
+    r_max       integer,
+    f_min       integer,
+    f_max       integer,
+    m_min       integer,
+    m_max       integer,
+    PRIMARY KEY (segment_map, priority, segment)
+);
+
+COMMENT ON TABLE profile.rfm_segment_rules IS
+    'Rules of segment maps: a box of scores (NULL bound = any) and its segment; the lowest priority number that matches wins';
+
+-- Only user maps are dumped; the built-in ones come with the extension.
+SELECT pg_catalog.pg_extension_config_dump('profile.rfm_segment_maps', 'WHERE NOT builtin');
+SELECT pg_catalog.pg_extension_config_dump('profile.rfm_segment_rules',
+    'WHERE segment_map NOT IN (''r_rfm'', ''rf_grid'')');
+
+GRANT SELECT ON profile.rfm_segment_maps, profile.rfm_segment_rules TO PUBLIC;
+
+CREATE FUNCTION profile.rfm_segment_rules_guard()
+    RETURNS trigger
+    LANGUAGE C
+    AS 'MODULE_PATHNAME', 'profile_rfm_segment_rules_guard';
+
+CREATE FUNCTION profile.rfm_segment_rules_check()
+    RETURNS trigger
+    LANGUAGE C
+    AS 'MODULE_PATHNAME', 'profile_rfm_segment_rules_check';
+
+COMMENT ON FUNCTION profile.rfm_segment_rules_guard() IS
+    'Internal: trigger keeping built-in segment maps read-only';
+COMMENT ON FUNCTION profile.rfm_segment_rules_check() IS
+    'Internal: trigger validating a segment map when its transaction commits';
+
+CREATE TRIGGER rfm_segment_maps_guard
+    BEFORE INSERT OR UPDATE OR DELETE ON profile.rfm_segment_maps
+    FOR EACH ROW EXECUTE FUNCTION profile.rfm_segment_rules_guard();
+
+CREATE TRIGGER rfm_segment_rules_guard
+    BEFORE INSERT OR UPDATE OR DELETE ON profile.rfm_segment_rules
+    FOR EACH ROW EXECUTE FUNCTION profile.rfm_segment_rules_guard();
+
+CREATE CONSTRAINT TRIGGER rfm_segment_maps_check
+    AFTER UPDATE ON profile.rfm_segment_maps
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION profile.rfm_segment_rules_check();
+
+CREATE CONSTRAINT TRIGGER rfm_segment_rules_check
+    AFTER INSERT OR UPDATE OR DELETE ON profile.rfm_segment_rules
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION profile.rfm_segment_rules_check();
+
+-- The 10-segment map of the documentation of the R package rfm
+-- (rfm_segment(): first matching rule in listed order, else "Others").
+-- New Customers and Promising lie inside Potential Loyalist, so under
+-- first-match they never match, exactly as in R.
+INSERT INTO profile.rfm_segment_maps (name, bins, default_segment, description, builtin) VALUES
+    ('r_rfm', 5, 'Others', '10 segments of the R package rfm documentation (first match in order wins)', true),
+    ('rf_grid', 5, NULL, 'The widely copied recency x frequency grid of 10 segments (monetary ignored)', true);
+
+INSERT INTO profile.rfm_segment_rules (segment_map, priority, segment, r_min, r_max, f_min, f_max, m_min, m_max) VALUES
+    ('r_rfm',  1, 'Champions',          4, 5, 4, 5, 4, 5),
+    ('r_rfm',  2, 'Loyal Customers',    2, 5, 3, 5, 3, 5),
+    ('r_rfm',  3, 'Potential Loyalist', 3, 5, 1, 3, 1, 3),
+    ('r_rfm',  4, 'New Customers',      4, 5, 1, 1, 1, 1),
+    ('r_rfm',  5, 'Promising',          3, 4, 1, 1, 1, 1),
+    ('r_rfm',  6, 'Need Attention',     2, 3, 2, 3, 2, 3),
+    ('r_rfm',  7, 'About To Sleep',     2, 3, 1, 2, 1, 2),
+    ('r_rfm',  8, 'At Risk',            1, 2, 2, 5, 2, 5),
+    ('r_rfm',  9, 'Can''t Lose Them',   1, 1, 4, 5, 4, 5),
+    ('r_rfm', 10, 'Lost',               1, 2, 1, 2, 1, 2),
+    -- a partition of the 5 x 5 R x F grid: one priority, no overlaps
+    ('rf_grid', 1, 'Hibernating',         1, 2, 1, 2, NULL, NULL),
+    ('rf_grid', 1, 'At Risk',             1, 2, 3, 4, NULL, NULL),
+    ('rf_grid', 1, 'Can''t Lose',         1, 2, 5, 5, NULL, NULL),
+    ('rf_grid', 1, 'About to Sleep',      3, 3, 1, 2, NULL, NULL),
+    ('rf_grid', 1, 'Need Attention',      3, 3, 3, 3, NULL, NULL),
+    ('rf_grid', 1, 'Loyal',               3, 4, 4, 5, NULL, NULL),
+    ('rf_grid', 1, 'Promising',           4, 4, 1, 1, NULL, NULL),
+    ('rf_grid', 1, 'New Customers',       5, 5, 1, 1, NULL, NULL),
+    ('rf_grid', 1, 'Potential Loyalists', 4, 5, 2, 3, NULL, NULL),
+    ('rf_grid', 1, 'Champions',           5, 5, 4, 5, NULL, NULL);
+
+CREATE FUNCTION profile.rfm_segment(segment_map text, r_score integer, f_score integer, m_score integer)
+    RETURNS text
+    LANGUAGE C STRICT STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_rfm_segment';
+
+COMMENT ON FUNCTION profile.rfm_segment(text, integer, integer, integer) IS
+    'Segment of an (R, F, M) score cell under a segment map';
+
+-- One call: from sales rows to scored, segmented customers
+
+CREATE FUNCTION profile.rfm(
+    query text,
+    as_of timestamptz DEFAULT NULL,
+    bins integer DEFAULT 5,
+    segment_map text DEFAULT 'rf_grid',
+    OUT customer_id text,
+    OUT recency_days integer,
+    OUT frequency bigint,
+    OUT monetary double precision,
+    OUT first_order_at timestamptz,
+    OUT last_order_at timestamptz,
+    OUT tenure_days integer,
+    OUT avg_order_value double precision,
+    OUT r_score integer,
+    OUT f_score integer,
+    OUT m_score integer,
+    OUT rfm_cell text,
+    OUT segment text)
+    RETURNS SETOF record
+    LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL RESTRICTED
+    AS 'MODULE_PATHNAME', 'profile_rfm';
+
+COMMENT ON FUNCTION profile.rfm(text, timestamptz, integer, text) IS
+    'RFM summary, scores, cell and segment of every customer of a query (customer_id, ordered_at, amount [, order_id])';
+
+CREATE FUNCTION profile.rfm_fit(
+    name text,
+    query text,
+    as_of timestamptz DEFAULT NULL,
+    bins integer DEFAULT 5,
+    segment_map text DEFAULT 'rf_grid',
+    OUT model text,
+    OUT customers bigint,
+    OUT rows_read bigint,
+    OUT as_of_used timestamptz)
+    RETURNS record
+    LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE
+    AS 'MODULE_PATHNAME', 'profile_rfm_fit';
+
+COMMENT ON FUNCTION profile.rfm_fit(text, text, timestamptz, integer, text) IS
+    'Fit RFM score boundaries on a query''s customers and store them as a named model';
+
+CREATE FUNCTION profile.rfm_score(model text, recency_days integer, frequency bigint,
+                                  monetary double precision)
+    RETURNS profile.rfm_scores
+    LANGUAGE C STRICT STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_rfm_score';
+
+COMMENT ON FUNCTION profile.rfm_score(text, integer, bigint, double precision) IS
+    'Scores, cell and segment of one customer under a stored RFM model';
+
+CREATE FUNCTION profile.rfm_model_boundaries(body bytea,
+    OUT dimension text, OUT score integer, OUT lower_bound double precision,
+    OUT upper_bound double precision, OUT customers bigint)
+    RETURNS SETOF record
+    LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_rfm_model_boundaries';
+
+COMMENT ON FUNCTION profile.rfm_model_boundaries(bytea) IS
+    'Internal: the score ranges of a stored RFM model body, as rows';
+
+CREATE VIEW profile.rfm_boundaries AS
+    SELECT m.name AS model, b.dimension, b.score, b.lower_bound, b.upper_bound, b.customers
+    FROM profile.models m
+         CROSS JOIN LATERAL profile.rfm_model_boundaries(m.body) b
+    WHERE m.kind OPERATOR(pg_catalog.=) 'rfm';
+
+COMMENT ON VIEW profile.rfm_boundaries IS
+    'Score ranges of every stored RFM model: a value scores s when lower_bound < value <= upper_bound (recency: reversed)';
+
+GRANT SELECT ON profile.rfm_boundaries TO PUBLIC;
+
+CREATE FUNCTION profile.rfm_segment_summary(
+    query text,
+    as_of timestamptz DEFAULT NULL,
+    bins integer DEFAULT 5,
+    segment_map text DEFAULT 'rf_grid',
+    OUT segment text,
+    OUT customers bigint,
+    OUT customer_share double precision,
+    OUT avg_recency_days double precision,
+    OUT avg_frequency double precision,
+    OUT avg_monetary double precision,
+    OUT revenue double precision,
+    OUT revenue_share double precision)
+    RETURNS SETOF record
+    LANGUAGE sql VOLATILE PARALLEL RESTRICTED
+    BEGIN ATOMIC
+        SELECT r.segment,
+               pg_catalog.count(*),
+               pg_catalog.count(*)::double precision OPERATOR(pg_catalog./)
+                   pg_catalog.sum(pg_catalog.count(*)) OVER (),
+               pg_catalog.avg(r.recency_days)::double precision,
+               pg_catalog.avg(r.frequency)::double precision,
+               pg_catalog.avg(r.monetary),
+               pg_catalog.sum(r.monetary),
+               pg_catalog.sum(r.monetary) OPERATOR(pg_catalog./)
+                   NULLIF(pg_catalog.sum(pg_catalog.sum(r.monetary)) OVER (), 0::double precision)
+        FROM profile.rfm(query, as_of, bins, segment_map) r
+        GROUP BY r.segment
+        ORDER BY pg_catalog.count(*) DESC, r.segment;
+    END;
+
+COMMENT ON FUNCTION profile.rfm_segment_summary(text, timestamptz, integer, text) IS
+    'Dashboard view of RFM segments: size, share, average R/F/M and revenue share per segment';

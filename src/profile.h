@@ -102,6 +102,84 @@ extern void inner_query_close(InnerQuery *query);
 
 #define INNER_QUERY_BATCH_ROWS	8192
 
+/* ---- RFM: per-customer summaries (rfm_summary.c) ---- */
+
+/* What rows of one customer add up to (see rfm_summary.c for the rules) */
+typedef struct RfmAccum
+{
+	int64		purchases;		/* rows with amount >= 0 */
+	int64		returns;		/* rows with amount < 0 */
+	double		monetary;		/* net sum ... */
+	double		compensation;	/* ... plus this (Neumaier summation) */
+	TimestampTz first_order;	/* first and last purchase; DT_NOEND and */
+	TimestampTz last_order;		/* DT_NOBEGIN while there is none */
+} RfmAccum;
+
+/* A set of order keys: open addressing, 0 marks an empty slot */
+typedef struct RfmKeySet
+{
+	uint32		capacity;		/* 0 or a power of 2 */
+	uint32		count;			/* non-zero keys held */
+	uint8		has_zero;		/* key 0 is in the set */
+	uint64	   *slots;
+} RfmKeySet;
+
+typedef struct RfmCustomers RfmCustomers;
+
+extern void rfm_accum_init(RfmAccum *accum);
+extern void rfm_accum_merge(RfmAccum *into, const RfmAccum *from);
+extern void rfm_accum_days(const RfmAccum *accum, TimestampTz as_of,
+						   TimestampTz latest, int32 *recency_days,
+						   int32 *tenure_days);
+extern double rfm_accum_monetary(const RfmAccum *accum);
+extern uint64 rfm_order_key(Datum value, Oid typid);
+
+extern RfmCustomers *rfm_customers_create(MemoryBudget *budget, bool byvalue,
+										  bool keyed);
+extern void rfm_customers_add_batch(RfmCustomers *customers,
+									const InnerBatch *batch,
+									Oid customer_type, Oid order_type,
+									int64 *skipped_no_customer,
+									int64 *skipped_null);
+extern int32 rfm_customers_count(RfmCustomers *customers);
+extern TimestampTz rfm_customers_latest(RfmCustomers *customers);
+extern const RfmAccum *rfm_customers_accum(RfmCustomers *customers, int32 index);
+extern int64 rfm_customers_frequency(RfmCustomers *customers, int32 index);
+extern char *rfm_customers_id_text(RfmCustomers *customers, int32 index,
+								   Oid customer_type);
+extern void rfm_customers_free(RfmCustomers *customers);
+
+/* ---- tie-aware quantile scores (quantile.c) ---- */
+
+#define PROFILE_MAX_BINS	1000
+
+extern void quantile_scores(const double *values, int64 n, int bins,
+							bool descending, int32 *scores,
+							MemoryBudget *budget);
+extern void quantile_boundaries(const double *values, int64 n, int bins,
+								bool descending, double *boundaries,
+								MemoryBudget *budget);
+extern int32 quantile_score_of(double value, const double *boundaries,
+							   int bins, bool descending);
+
+/* ---- RFM segment maps (segment_map.c) ---- */
+
+#define RFM_MAX_BINS	9		/* scores are single digits in the RFM cell */
+
+/* A segment map resolved to a cube: cells[((r-1)*bins + f-1)*bins + m-1] */
+typedef struct SegmentMap
+{
+	char	   *name;
+	int			bins;
+	int			nsegments;
+	char	  **segments;		/* segment names, by index */
+	int16	   *cells;			/* segment index per cell; -1: the default */
+	char	   *default_segment;	/* NULL: every cell is covered */
+} SegmentMap;
+
+extern SegmentMap *segment_map_load(const char *name);
+extern const char *segment_map_lookup(const SegmentMap *map, int r, int f, int m);
+
 /* ---- model catalog (model.c) ---- */
 
 /* A model row as stored in profile.models */
