@@ -80,6 +80,24 @@ check_arg_not_null(FunctionCallInfo fcinfo, int argno, const char *argname)
 				 errmsg("parameter \"%s\" must not be NULL", argname)));
 }
 
+/*
+ * check_aggregate_call: support functions of aggregates update their state
+ * in place, which is only safe inside an aggregate; called from plain SQL
+ * they raise 0A000 (a user can do this, so not an elog).  Returns the
+ * aggregate's memory context.
+ */
+MemoryContext
+check_aggregate_call(FunctionCallInfo fcinfo, const char *fname)
+{
+	MemoryContext aggcxt;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s can only be called by an aggregate", fname)));
+	return aggcxt;
+}
+
 /* ---- memory budget ---- */
 
 /* Format a byte count the way pg_size_pretty does, into buf */

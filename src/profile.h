@@ -36,6 +36,8 @@ extern void check_float_range(double value, double min, double max,
 							  const char *what);
 extern void check_arg_not_null(FunctionCallInfo fcinfo, int argno,
 							   const char *argname);
+extern MemoryContext check_aggregate_call(FunctionCallInfo fcinfo,
+										  const char *fname);
 
 /* ---- memory budget (check.c) ---- */
 

@@ -180,11 +180,17 @@ rfm_accum_days(const RfmAccum *accum, TimestampTz as_of, TimestampTz latest,
 	DateADT		as_of_day = day_of(as_of);
 
 	if (day_of(latest) > as_of_day)
+	{
+		/* timestamptz_to_str returns a static buffer */
+		char	   *latest_str = pstrdup(timestamptz_to_str(latest));
+		char	   *as_of_str = pstrdup(timestamptz_to_str(as_of));
+
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("a row is dated %s, after as_of (%s)",
-						timestamptz_to_str(latest), timestamptz_to_str(as_of)),
+						latest_str, as_of_str),
 				 errhint("Choose a later as_of, or keep only earlier rows with WHERE ordered_at < as_of.")));
+	}
 	Assert(accum->purchases > 0);
 	*recency_days = as_of_day - day_of(accum->last_order);
 	*tenure_days = as_of_day - day_of(accum->first_order);
@@ -379,14 +385,12 @@ rfm_state_reserve_key(RfmStateData *state)
 static Datum
 rfm_summary_trans(FunctionCallInfo fcinfo, bool keyed, Oid keytype)
 {
-	MemoryContext aggcxt;
 	RfmStateData *state;
 	TimestampTz ordered_at;
 	TimestampTz as_of;
 	double		amount;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "%s called in non-aggregate context", __func__);
+	check_aggregate_call(fcinfo, "profile.rfm_summary_transfn");
 	check_arg_not_null(fcinfo, 3, "as_of");
 	as_of = PG_GETARG_TIMESTAMPTZ(3);
 
@@ -487,12 +491,10 @@ PG_FUNCTION_INFO_V1(profile_rfm_summary_combinefn);
 Datum
 profile_rfm_summary_combinefn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
 	RfmStateData *state;
 	RfmStateData *other;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "%s called in non-aggregate context", __func__);
+	check_aggregate_call(fcinfo, "profile.rfm_summary_combinefn");
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))

@@ -60,9 +60,11 @@ spi_int(int row, int col, bool *isnull)
 /*
  * load_map: read, validate and resolve a map; NULL when it does not exist
  * and missing_ok.  The result lives in the caller's memory context.
+ * read_only reads with the current snapshot, as a STABLE function must;
+ * the deferred check trigger needs the changes of its own statement too.
  */
 static SegmentMap *
-load_map(const char *name, bool missing_ok)
+load_map(const char *name, bool missing_ok, bool read_only)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	SegmentMap *map;
@@ -80,7 +82,7 @@ load_map(const char *name, bool missing_ok)
 
 	ret = SPI_execute_with_args("SELECT bins, default_segment FROM profile.rfm_segment_maps "
 								"WHERE name OPERATOR(pg_catalog.=) $1",
-								1, argtypes, args, NULL, true, 1);
+								1, argtypes, args, NULL, read_only, 1);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "reading profile.rfm_segment_maps failed: %d", ret);
 	if (SPI_processed == 0)
@@ -109,7 +111,7 @@ load_map(const char *name, bool missing_ok)
 								"FROM profile.rfm_segment_rules "
 								"WHERE segment_map OPERATOR(pg_catalog.=) $1 "
 								"ORDER BY priority, segment COLLATE \"C\"",
-								1, argtypes, args, NULL, true, 0);
+								1, argtypes, args, NULL, read_only, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "reading profile.rfm_segment_rules failed: %d", ret);
 	nrules = SPI_processed;
@@ -206,7 +208,7 @@ load_map(const char *name, bool missing_ok)
 SegmentMap *
 segment_map_load(const char *name)
 {
-	return load_map(name, false);
+	return load_map(name, false, true);
 }
 
 /* The segment of a cell (scores already checked to be in 1 .. bins) */
@@ -287,7 +289,9 @@ profile_rfm_segment_rules_guard(PG_FUNCTION_ARGS)
 	HeapTuple	newtuple = NULL;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "%s called outside a trigger", __func__);
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s can only be called as a trigger", __func__)));
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 		newtuple = trigdata->tg_trigtuple;
 	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
@@ -338,7 +342,9 @@ profile_rfm_segment_rules_check(PG_FUNCTION_ARGS)
 	HeapTuple	tuples[2];
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "%s called outside a trigger", __func__);
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s can only be called as a trigger", __func__)));
 	column = is_maps_table(trigdata) ? "name" : "segment_map";
 	tuples[0] = trigdata->tg_trigtuple;
 	tuples[1] = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_newtuple : NULL;
@@ -350,7 +356,7 @@ profile_rfm_segment_rules_check(PG_FUNCTION_ARGS)
 			continue;
 		name = tuple_text(trigdata, tuples[i], column);
 		if (name)
-			(void) load_map(name, true);
+			(void) load_map(name, true, false);
 	}
 	return PointerGetDatum(NULL);
 }

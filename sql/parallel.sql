@@ -1,0 +1,77 @@
+-- Aggregates under parallel query and partitionwise aggregation: the plan
+-- splits them into partial states that the combine function merges, and
+-- the result equals the serial one.
+\set VERBOSITY terse
+SET timezone = 'UTC';
+CREATE SCHEMA par_test;
+
+-- 200 customers, 60000 lines; every order has several lines spread over
+-- the table so that workers see parts of the same orders and customers
+CREATE TABLE par_test.sales AS
+SELECT g % 200 AS customer_id, (g % 5000)::bigint AS order_id,
+       timestamptz '2024-01-01' + (g % 5000) * interval '3 hours' AS ordered_at,
+       round(((g::bigint * 7919) % 10000) / 100.0 - 10, 2) AS amount
+FROM generate_series(1, 60000) g;
+ALTER TABLE par_test.sales SET (parallel_workers = 2);
+ANALYZE par_test.sales;
+
+CREATE VIEW par_test.summary AS
+SELECT customer_id, (s).recency_days, (s).frequency, round((s).monetary::numeric, 6) AS monetary,
+       (s).first_order_at, (s).last_order_at, (s).tenure_days,
+       round((s).avg_order_value::numeric, 6) AS avg_order_value
+FROM (SELECT customer_id, profile.rfm_summary(ordered_at, amount, '2026-01-01', order_id) AS s
+      FROM par_test.sales GROUP BY customer_id) t;
+
+-- serial
+SET max_parallel_workers_per_gather = 0;
+CREATE TABLE par_test.serial AS SELECT * FROM par_test.summary;
+
+-- parallel: the plan has a Partial Aggregate under a Gather
+SET max_parallel_workers_per_gather = 2;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET parallel_leader_participation = off;
+SET enable_hashagg = off;
+EXPLAIN (COSTS OFF) SELECT * FROM par_test.summary;
+CREATE TABLE par_test.parallel AS SELECT * FROM par_test.summary;
+RESET enable_hashagg;
+SELECT (SELECT count(*) FROM par_test.serial) AS customers,
+       (SELECT count(*) FROM (TABLE par_test.serial EXCEPT TABLE par_test.parallel) a) +
+       (SELECT count(*) FROM (TABLE par_test.parallel EXCEPT TABLE par_test.serial) b) AS differences;
+
+-- the states really were combined: the frequencies equal count(DISTINCT)
+SELECT count(*) AS customers_checked
+FROM par_test.parallel p
+JOIN (SELECT customer_id, count(DISTINCT order_id) FILTER (WHERE amount >= 0) AS f
+      FROM par_test.sales GROUP BY customer_id) o USING (customer_id)
+WHERE p.frequency = o.f;
+RESET max_parallel_workers_per_gather;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET parallel_leader_participation;
+
+-- partitionwise aggregation: partitions by order, grouped by customer, so
+-- each partition yields partial states of the same customers
+CREATE TABLE par_test.parts (LIKE par_test.sales) PARTITION BY HASH (order_id);
+CREATE TABLE par_test.parts_0 PARTITION OF par_test.parts FOR VALUES WITH (MODULUS 3, REMAINDER 0);
+CREATE TABLE par_test.parts_1 PARTITION OF par_test.parts FOR VALUES WITH (MODULUS 3, REMAINDER 1);
+CREATE TABLE par_test.parts_2 PARTITION OF par_test.parts FOR VALUES WITH (MODULUS 3, REMAINDER 2);
+INSERT INTO par_test.parts SELECT * FROM par_test.sales;
+ANALYZE par_test.parts;
+SET enable_partitionwise_aggregate = on;
+SET max_parallel_workers_per_gather = 0;
+CREATE VIEW par_test.parts_summary AS
+SELECT customer_id, (s).recency_days, (s).frequency, round((s).monetary::numeric, 6) AS monetary,
+       (s).first_order_at, (s).last_order_at, (s).tenure_days,
+       round((s).avg_order_value::numeric, 6) AS avg_order_value
+FROM (SELECT customer_id, profile.rfm_summary(ordered_at, amount, '2026-01-01', order_id) AS s
+      FROM par_test.parts GROUP BY customer_id) t;
+EXPLAIN (COSTS OFF) SELECT * FROM par_test.parts_summary;
+SELECT (SELECT count(*) FROM (TABLE par_test.serial EXCEPT TABLE par_test.parts_summary) a) +
+       (SELECT count(*) FROM (TABLE par_test.parts_summary EXCEPT TABLE par_test.serial) b) AS differences;
+RESET enable_partitionwise_aggregate;
+RESET max_parallel_workers_per_gather;
+
+DROP SCHEMA par_test CASCADE;
