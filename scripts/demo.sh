@@ -98,7 +98,41 @@ SELECT to_char(ordered_at, 'Dy') AS weekday, count(*) AS orders
 FROM profile_demo.orders GROUP BY extract(isodow FROM ordered_at), 1 ORDER BY extract(isodow FROM ordered_at);
 SQL
 
+say "RFM: recency, frequency, monetary scores and segments (profile.rfm, map rf_grid)"
+q <<'SQL'
+-- the dashboard summary, in one call
+SELECT segment, customers, round(100 * customer_share) AS "customers %",
+       round(avg_recency_days) AS avg_recency_days, round(avg_frequency::numeric, 1) AS avg_orders,
+       round(avg_monetary) AS avg_spend, round(100 * revenue_share) AS "revenue %"
+FROM profile.rfm_segment_summary(
+    'SELECT o.customer_id, o.ordered_at, l.quantity * l.unit_price, o.order_id
+     FROM profile_demo.orders o JOIN profile_demo.order_lines l USING (order_id)',
+    as_of => '2026-01-01');
+
+-- where the planted groups land (docs/retail-data.md): champions and loyal
+-- in Champions/Loyal, at_risk in Can't Lose/At Risk, churned and
+-- one-timers in Hibernating, new in New Customers/Promising/Potential
+-- Loyalists
+SELECT "group", string_agg(segment || ' ' || n, ', ' ORDER BY n DESC, segment) AS segments
+FROM (SELECT c.planted_group AS "group", r.segment, count(*) AS n
+      FROM profile.rfm('SELECT o.customer_id, o.ordered_at, l.quantity * l.unit_price, o.order_id
+                        FROM profile_demo.orders o JOIN profile_demo.order_lines l USING (order_id)',
+                       as_of => '2026-01-01') r
+      JOIN profile_demo.customers c ON c.customer_id = r.customer_id::bigint
+      GROUP BY 1, 2) s
+GROUP BY "group" ORDER BY "group";
+
+-- fit once, store the boundaries by name, score anyone later with them
+SELECT * FROM profile.rfm_fit('demo_rfm',
+    'SELECT o.customer_id, o.ordered_at, l.quantity * l.unit_price, o.order_id
+     FROM profile_demo.orders o JOIN profile_demo.order_lines l USING (order_id)',
+    as_of => '2026-01-01');
+SELECT dimension, score, lower_bound, upper_bound, customers
+FROM profile.rfm_boundaries WHERE model = 'demo_rfm' ORDER BY dimension, score;
+SELECT (profile.rfm_score('demo_rfm', recency_days => 3, frequency => 12, monetary => 2500)).*;
+SQL
+
 say "model catalog"
 q -c "SELECT name, kind, format, created_at::date, created_by FROM profile.models ORDER BY name"
-echo "(no trained models yet: RFM, k-means, rules and CLV add their steps here)"
+echo "(k-means, rules and CLV add their steps here)"
 say "done"
