@@ -36,6 +36,13 @@ INSERT INTO profile.models (name, kind, format, params, summary, body) VALUES
     ('segments_2025', 'selftest', 1, '{"k": 6, "scaling": "log"}', '{"inertia": 12.5}',
      '\x50524f46'::bytea || convert_to('centroids go here', 'UTF8')),
     ('rules:weekly', 'selftest', 1, '{}', '{}', '\x50524f46'::bytea || '\x00ff10'::bytea);
+-- a segment map of one's own and an RFM model that uses it
+INSERT INTO profile.rfm_segment_maps (name, bins, default_segment) VALUES ('vip2', 2, 'Rest');
+INSERT INTO profile.rfm_segment_rules (segment_map, priority, segment, r_min, f_min, m_min)
+    VALUES ('vip2', 1, 'VIP', 2, 2, 2);
+SELECT profile.rfm_fit('rfm_dump',
+    'SELECT g % 10, timestamptz ''2025-01-01'' + g * interval ''1 day'', g FROM generate_series(1, 100) g',
+    as_of => '2025-06-01', bins => 2, segment_map => 'vip2');
 SQL
 
 my $listing = q{SELECT string_agg(concat_ws('|', name, kind, format, params, summary, encode(body, 'hex'), created_by), E'\n' ORDER BY name) FROM profile.models};
@@ -54,6 +61,14 @@ is(psql($dst, q{SELECT dumptest.get('segments_2025', 'selftest')}), 'centroids g
    'the restored model reads back through the model cache');
 is(psql($dst, q{SELECT count(*) FROM pg_trigger WHERE tgrelid = 'profile.models'::regclass AND NOT tgisinternal}), '1',
    'the restored catalog has its invalidation trigger once');
+
+my $maps = q{SELECT string_agg(concat_ws('|', m.name, m.bins, m.default_segment, m.builtin, r.priority, r.segment,
+                                      r.r_min, r.r_max, r.f_min, r.f_max, r.m_min, r.m_max), E'\n'
+                            ORDER BY m.name, r.priority, r.segment)
+              FROM profile.rfm_segment_maps m JOIN profile.rfm_segment_rules r ON r.segment_map = m.name};
+is(psql($dst, $maps), psql($src, $maps), 'segment maps come back once: built-in from the extension, user maps from the dump');
+my $score = q{SELECT profile.rfm_score('rfm_dump', 10, 10, 600)::text};
+is(psql($dst, $score), psql($src, $score), 'the restored RFM model scores as the original');
 
 unlink $dumpfile;
 psql('postgres', "DROP DATABASE $_") for ($src, $dst);
