@@ -24,7 +24,8 @@
  *	  int32 bins, int64 customers,
  *	  3 x (int8 descending, (bins - 1) x float8 boundary, bins x int64
  *		  customers per score), for recency, frequency, monetary;
- *	  int8 has_segment_map, then the map's name as a string when 1.
+ *	  int8 has_segment_map, then when 1 the map's name as int32 length and
+ *	  bytes.
  *
  * IDENTIFICATION
  *	  src/rfm.c
@@ -311,9 +312,13 @@ rfm_model_encode(const RfmModel *model)
 		for (int s = 0; s < model->bins; s++)
 			pq_sendint64(&buf, model->counts[d][s]);
 	}
+	/* counted bytes, not pq_sendstring: no client encoding conversion */
 	pq_sendbyte(&buf, model->segment_map ? 1 : 0);
 	if (model->segment_map)
-		pq_sendstring(&buf, model->segment_map);
+	{
+		pq_sendint32(&buf, (int32) strlen(model->segment_map));
+		pq_sendbytes(&buf, model->segment_map, strlen(model->segment_map));
+	}
 	return pq_endtypsend(&buf);
 }
 
@@ -366,14 +371,28 @@ rfm_model_decode_body(const char *name, const bytea *body)
 		if (total != model->customers)
 			corrupt_model(name, "bad counts");
 	}
-	if (pq_getmsgbyte(&buf) == 1)
+	switch (pq_getmsgbyte(&buf))
 	{
-		const char *map;
+		case 0:
+			break;
+		case 1:
+			{
+				int32		maplen;
+				const char *map;
 
-		if (memchr(buf.data + buf.cursor, '\0', buf.len - buf.cursor) == NULL)
-			corrupt_model(name, "bad segment map name");
-		map = pq_getmsgstring(&buf);
-		model->segment_map = pstrdup(map);
+				if (buf.len - buf.cursor < 4)
+					corrupt_model(name, "body too short");
+				maplen = pq_getmsgint(&buf, 4);
+				if (maplen < 1 || maplen > NAMEDATALEN || maplen > buf.len - buf.cursor)
+					corrupt_model(name, "bad segment map name");
+				map = pq_getmsgbytes(&buf, maplen);
+				if (memchr(map, '\0', maplen) != NULL)
+					corrupt_model(name, "bad segment map name");
+				model->segment_map = pnstrdup(map, maplen);
+				break;
+			}
+		default:
+			corrupt_model(name, "bad segment map flag");
 	}
 	if (buf.cursor != buf.len)
 		corrupt_model(name, "trailing bytes");
