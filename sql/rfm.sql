@@ -385,6 +385,23 @@ SELECT * FROM profile.rfm('SELECT 1, timestamptz ''2025-02-01'', 1.0', as_of => 
 SELECT * FROM profile.rfm('SELECT 1, now(), 1.0', segment_map => 'nope');  -- 42704
 \echo :LAST_ERROR_SQLSTATE
 
+-- the memory budget bounds the one call and the window function (54000)
+SET profile.memory_budget = '1MB';
+SELECT count(*) FROM profile.rfm('SELECT g, now(), 1.0 FROM generate_series(1, 200000) g');  -- 54000
+\echo :LAST_ERROR_SQLSTATE
+SELECT max(s) FROM (SELECT profile.quantile_score(g, 5) OVER () AS s FROM generate_series(1, 200000) g) t;  -- 54000
+\echo :LAST_ERROR_SQLSTATE
+RESET profile.memory_budget;
+
+-- a long run stops at statement_timeout (57014) and the session goes on
+SET statement_timeout = '200ms';
+SELECT count(*) FROM profile.rfm(
+    'SELECT g % 100000, timestamptz ''2025-01-01'' + g * interval ''1 second'', 1.0, g
+     FROM generate_series(1, 100000000) g');                         -- 57014
+\echo :LAST_ERROR_SQLSTATE
+RESET statement_timeout;
+SELECT count(*) FROM profile.rfm('SELECT 1, now(), 1.0');
+
 -- ---- segment summary ----
 SELECT segment, customers, round(customer_share::numeric, 4) AS customer_share,
        round(avg_recency_days::numeric, 2) AS avg_recency_days,
