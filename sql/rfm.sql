@@ -347,6 +347,24 @@ SELECT customer_id FROM profile.rfm($$SELECT 'ab c'::varchar, now(), 1.0$$);
 SELECT customer_id::uuid FROM profile.rfm($$SELECT 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid, now(), 1$$);
 SELECT customer_id, frequency FROM profile.rfm($$SELECT c, now(), 1, o FROM (VALUES ('x', 'o1'), ('x', 'o2'), ('x', 'o1')) v(c, o)$$);
 
+-- numeric amounts are read exactly as numeric::float8 reads them (the inner
+-- query decodes short numerics itself and passes the rest to PostgreSQL;
+-- a zero purchase per customer keeps the negative ones in):
+-- 20000 values of 1 to 9 digits at scales 0 to 11, negatives, and values
+-- that take the long way (many digits, huge and tiny exponents)
+CREATE TABLE rfm_test.nums AS
+SELECT g, ((g::bigint * 7919) % 100000007)::numeric / (10::numeric ^ (g % 12)) * (CASE WHEN g % 5 = 0 THEN -1 ELSE 1 END) AS x
+FROM generate_series(1, 20000) g
+UNION ALL
+SELECT 20000 + n, x FROM unnest(ARRAY[0, 0.1, 0.2, 0.3, -0.01, 99999999.99, 1e22, 1e23, 123456789012345678,
+    9007199254740993, 9007199254740992.5, 1e-30, 12345678901234567890.12345, 1e300, -1e-300,
+    0.000000000000000000001, 4503599627370497.5]::numeric[]) WITH ORDINALITY AS u(x, n);
+SELECT count(*) AS values_compared, count(*) FILTER (WHERE r.monetary <> n.x::float8) AS differences
+FROM rfm_test.nums n
+JOIN profile.rfm('SELECT g, timestamptz ''2025-01-01'', x FROM rfm_test.nums
+                  UNION ALL SELECT g, timestamptz ''2025-01-01'', 0 FROM rfm_test.nums', '2025-01-31') r
+     ON r.customer_id::int = n.g;
+
 -- edge cases
 SELECT count(*) AS no_rows FROM profile.rfm('SELECT 1, now(), 1.0 WHERE false');
 SELECT rfm_cell, segment FROM profile.rfm('SELECT 7, timestamptz ''2025-01-01'', 10.0', '2025-01-31');
