@@ -17,6 +17,7 @@
 #define PROFILE_H
 
 #include "fmgr.h"
+#include "utils/date.h"
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
@@ -130,9 +131,9 @@ typedef struct RfmCustomers RfmCustomers;
 
 extern void rfm_accum_init(RfmAccum *accum);
 extern void rfm_accum_merge(RfmAccum *into, const RfmAccum *from);
-extern void rfm_accum_days(const RfmAccum *accum, TimestampTz as_of,
-						   TimestampTz latest, int32 *recency_days,
-						   int32 *tenure_days);
+extern DateADT rfm_as_of_day(TimestampTz as_of, TimestampTz latest);
+extern void rfm_accum_days(const RfmAccum *accum, DateADT as_of_day,
+						   int32 *recency_days, int32 *tenure_days);
 extern double rfm_accum_monetary(const RfmAccum *accum);
 extern uint64 rfm_order_key(Datum value, Oid typid);
 

@@ -104,6 +104,7 @@ rfm_run(RfmRun *run, const char *caller, const char *sql, bool has_as_of,
 	Oid			order_type = InvalidOid;
 	bool		keyed;
 	int32		count;
+	DateADT		as_of_day = 0;
 
 	memset(run, 0, sizeof(RfmRun));
 	if (has_as_of && TIMESTAMP_NOT_FINITE(as_of))
@@ -137,6 +138,8 @@ rfm_run(RfmRun *run, const char *caller, const char *sql, bool has_as_of,
 	for (int d = 0; d < 3; d++)
 		run->dims[d] = palloc(sizeof(double) * Max(count, 1));
 
+	if (count > 0)
+		as_of_day = rfm_as_of_day(run->as_of, rfm_customers_latest(run->customers));
 	for (int32 i = 0; i < count; i++)
 	{
 		const RfmAccum *accum = rfm_customers_accum(run->customers, i);
@@ -148,8 +151,7 @@ rfm_run(RfmRun *run, const char *caller, const char *sql, bool has_as_of,
 			continue;
 		}
 		run->index[n] = i;
-		rfm_accum_days(accum, run->as_of, rfm_customers_latest(run->customers),
-					   &run->recency_days[n], &run->tenure_days[n]);
+		rfm_accum_days(accum, as_of_day, &run->recency_days[n], &run->tenure_days[n]);
 		run->frequency[n] = rfm_customers_frequency(run->customers, i);
 		run->monetary[n] = rfm_accum_monetary(accum);
 		run->dims[0][n] = run->recency_days[n];

@@ -169,13 +169,11 @@ day_of(TimestampTz ts)
 }
 
 /*
- * rfm_accum_days: recency and tenure in calendar days as of as_of, after
- * checking that nothing (latest: the latest row) is dated after as_of.
- * Only for customers with at least one purchase.
+ * rfm_as_of_day: the calendar day of as_of, after checking that no row
+ * (latest: the latest of them) is dated after it (22023).
  */
-void
-rfm_accum_days(const RfmAccum *accum, TimestampTz as_of, TimestampTz latest,
-			   int32 *recency_days, int32 *tenure_days)
+DateADT
+rfm_as_of_day(TimestampTz as_of, TimestampTz latest)
 {
 	DateADT		as_of_day = day_of(as_of);
 
@@ -191,6 +189,17 @@ rfm_accum_days(const RfmAccum *accum, TimestampTz as_of, TimestampTz latest,
 						latest_str, as_of_str),
 				 errhint("Choose a later as_of, or keep only earlier rows with WHERE ordered_at < as_of.")));
 	}
+	return as_of_day;
+}
+
+/*
+ * rfm_accum_days: recency and tenure in calendar days as of as_of_day.
+ * Only for customers with at least one purchase.
+ */
+void
+rfm_accum_days(const RfmAccum *accum, DateADT as_of_day,
+			   int32 *recency_days, int32 *tenure_days)
+{
 	Assert(accum->purchases > 0);
 	*recency_days = as_of_day - day_of(accum->last_order);
 	*tenure_days = as_of_day - day_of(accum->first_order);
@@ -546,6 +555,7 @@ profile_rfm_summary_finalfn(PG_FUNCTION_ARGS)
 	Datum		values[7];
 	bool		nulls[7] = {false};
 	int64		frequency;
+	DateADT		as_of_day;
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
@@ -553,6 +563,7 @@ profile_rfm_summary_finalfn(PG_FUNCTION_ARGS)
 
 	frequency = state->keyed ? (int64) state->nkeys + state->has_zero
 		: state->accum.purchases;
+	as_of_day = rfm_as_of_day(state->as_of, state->latest);
 	values[1] = Int64GetDatum(frequency);
 	values[2] = Float8GetDatum(rfm_accum_monetary(&state->accum));
 	if (frequency > 0)
@@ -560,8 +571,7 @@ profile_rfm_summary_finalfn(PG_FUNCTION_ARGS)
 		int32		recency_days;
 		int32		tenure_days;
 
-		rfm_accum_days(&state->accum, state->as_of, state->latest,
-					   &recency_days, &tenure_days);
+		rfm_accum_days(&state->accum, as_of_day, &recency_days, &tenure_days);
 		values[0] = Int32GetDatum(recency_days);
 		values[3] = TimestampTzGetDatum(state->accum.first_order);
 		values[4] = TimestampTzGetDatum(state->accum.last_order);
@@ -571,13 +581,6 @@ profile_rfm_summary_finalfn(PG_FUNCTION_ARGS)
 	else
 	{
 		/* returns only: no purchase to be recent, tenured or averaged */
-		int32		unused1,
-					unused2;
-		RfmAccum	probe = state->accum;
-
-		probe.purchases = 1;
-		probe.first_order = probe.last_order = state->latest;
-		rfm_accum_days(&probe, state->as_of, state->latest, &unused1, &unused2);
 		nulls[0] = nulls[3] = nulls[4] = nulls[5] = nulls[6] = true;
 	}
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
