@@ -8,6 +8,8 @@ OBJS = \
 	src/query.o \
 	src/model.o \
 	src/quantile.o \
+	src/kmeans.o \
+	src/kmeans_model.o \
 	src/rfm.o \
 	src/rfm_summary.o \
 	src/segment_map.o \

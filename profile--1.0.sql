@@ -403,3 +403,92 @@ CREATE FUNCTION profile.rfm_segment_summary(
 
 COMMENT ON FUNCTION profile.rfm_segment_summary(text, timestamptz, integer, text) IS
     'Dashboard view of RFM segments: size, share, average R/F/M and revenue share per segment';
+
+-- k-means
+
+CREATE FUNCTION profile.kmeans_fit(
+    name text,
+    query text,
+    k integer,
+    scaling text DEFAULT 'zscore',
+    n_init integer DEFAULT 3,
+    max_iter integer DEFAULT 300,
+    tol double precision DEFAULT 0.0001,
+    seed bigint DEFAULT 42,
+    init double precision[] DEFAULT NULL,
+    OUT model text,
+    OUT clusters integer,
+    OUT points bigint,
+    OUT inertia double precision,
+    OUT iterations integer,
+    OUT converged boolean,
+    OUT sizes bigint[],
+    OUT features integer)
+    RETURNS record
+    LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE
+    AS 'MODULE_PATHNAME', 'profile_kmeans_fit';
+
+COMMENT ON FUNCTION profile.kmeans_fit(text, text, integer, text, integer, integer, double precision, bigint, double precision[]) IS
+    'Fit k-means on a query''s (id, features) rows and store the model under a name';
+
+CREATE FUNCTION profile.kmeans_assign(model text, features double precision[])
+    RETURNS integer
+    LANGUAGE C STRICT STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_kmeans_assign';
+
+COMMENT ON FUNCTION profile.kmeans_assign(text, double precision[]) IS
+    'The cluster (1 .. k) of a point under a stored k-means model';
+
+CREATE FUNCTION profile.kmeans_assign(model bytea, features double precision[])
+    RETURNS integer
+    LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_kmeans_assign_value';
+
+COMMENT ON FUNCTION profile.kmeans_assign(bytea, double precision[]) IS
+    'The cluster (1 .. k) of a point under a k-means model value';
+
+CREATE FUNCTION profile.kmeans_assign_detail(model text, features double precision[],
+    OUT cluster integer, OUT distance double precision, OUT label text)
+    RETURNS record
+    LANGUAGE C STRICT STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_kmeans_assign_detail';
+
+COMMENT ON FUNCTION profile.kmeans_assign_detail(text, double precision[]) IS
+    'Cluster, distance to its centroid (scaled space) and label of a point under a stored k-means model';
+
+-- Labels analysts give to clusters; they survive retraining under the same name
+CREATE TABLE profile.kmeans_labels (
+    model   text NOT NULL REFERENCES profile.models (name) ON UPDATE CASCADE ON DELETE CASCADE,
+    cluster integer NOT NULL
+            CONSTRAINT kmeans_labels_cluster_check CHECK (cluster OPERATOR(pg_catalog.>=) 1),
+    label   text NOT NULL,
+    PRIMARY KEY (model, cluster)
+);
+
+COMMENT ON TABLE profile.kmeans_labels IS 'Human labels of k-means clusters, by model and cluster number';
+
+SELECT pg_catalog.pg_extension_config_dump('profile.kmeans_labels', '');
+GRANT SELECT ON profile.kmeans_labels TO PUBLIC;
+
+CREATE FUNCTION profile.kmeans_model_centroids(body bytea,
+    OUT cluster integer, OUT size bigint, OUT centroid double precision[],
+    OUT centroid_scaled double precision[])
+    RETURNS SETOF record
+    LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_kmeans_model_centroids';
+
+COMMENT ON FUNCTION profile.kmeans_model_centroids(bytea) IS
+    'Internal: the centroids of a k-means model body, as rows';
+
+CREATE VIEW profile.kmeans_centroids AS
+    SELECT m.name AS model, c.cluster, l.label, c.size, c.centroid, c.centroid_scaled
+    FROM profile.models m
+         CROSS JOIN LATERAL profile.kmeans_model_centroids(m.body) c
+         LEFT JOIN profile.kmeans_labels l
+                ON l.model OPERATOR(pg_catalog.=) m.name AND l.cluster OPERATOR(pg_catalog.=) c.cluster
+    WHERE m.kind OPERATOR(pg_catalog.=) 'kmeans';
+
+COMMENT ON VIEW profile.kmeans_centroids IS
+    'Centroids of every stored k-means model, in original units and in the scaled space, with labels';
+
+GRANT SELECT ON profile.kmeans_centroids TO PUBLIC;

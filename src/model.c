@@ -36,6 +36,7 @@
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
+#include "utils/json.h"
 #include "utils/inval.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
@@ -365,4 +366,31 @@ profile_models_changed(PG_FUNCTION_ARGS)
 				 errmsg("profile.models_changed() can only be called as a trigger")));
 	CacheInvalidateRelcache(trigdata->tg_relation);
 	return PointerGetDatum(NULL);
+}
+
+/* ---- params and summaries: small JSON objects built in C ---- */
+
+void
+model_json_begin(StringInfo buf)
+{
+	initStringInfo(buf);
+	appendStringInfoChar(buf, '{');
+}
+
+/* Starts a member: the value is appended by the caller */
+void
+model_json_key(StringInfo buf, const char *key)
+{
+	if (buf->len > 1)
+		appendStringInfoString(buf, ", ");
+	escape_json(buf, key);
+	appendStringInfoString(buf, ": ");
+}
+
+/* Closes the object and parses it into a Jsonb */
+Jsonb *
+model_json_finish(StringInfo buf)
+{
+	appendStringInfoChar(buf, '}');
+	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf->data)));
 }

@@ -17,6 +17,7 @@
 #define PROFILE_H
 
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 #include "utils/date.h"
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
@@ -183,6 +184,67 @@ typedef struct SegmentMap
 extern SegmentMap *segment_map_load(const char *name);
 extern const char *segment_map_lookup(const SegmentMap *map, int r, int f, int m);
 
+/* ---- k-means (kmeans.c) ---- */
+
+#define PROFILE_MAX_CLUSTERS	1000
+#define PROFILE_MAX_DIMENSIONS	1000
+
+typedef enum KmeansScaling
+{
+	KMEANS_SCALE_NONE = 0,
+	KMEANS_SCALE_ZSCORE = 1,	/* (x - mean) / std, population std */
+	KMEANS_SCALE_LOG = 2,		/* z-score of log1p(x); x must be > -1 */
+	KMEANS_SCALE_ROBUST = 3,	/* (x - median) / IQR */
+	KMEANS_SCALE_MINMAX = 4		/* (x - min) / (max - min) */
+} KmeansScaling;
+
+typedef struct KmeansOptions
+{
+	int			k;
+	int			n_init;			/* restarts; the best inertia wins */
+	int			max_iter;
+	double		tol;			/* relative to the mean feature variance */
+	int64		seed;
+	KmeansScaling scaling;
+	const double *init;			/* k x d initial centroids in original
+								 * units, or NULL for k-means++ */
+} KmeansOptions;
+
+/* A fitted model; centroids live in the scaled space */
+typedef struct KmeansModel
+{
+	int			k;
+	int			d;
+	KmeansScaling scaling;
+	double	   *shift;			/* d: subtracted after the transform */
+	double	   *scale;			/* d: then divided by (never 0) */
+	double	   *centroids;		/* k x d, row-major, scaled space */
+	int64	   *sizes;			/* k */
+	int64		n;				/* points fitted */
+	double		inertia;		/* sum of squared distances, scaled space */
+	int			iterations;		/* of the best run */
+	bool		converged;
+	int			n_init;
+	uint64		seed;
+} KmeansModel;
+
+extern KmeansScaling kmeans_scaling_from_name(const char *name);
+extern const char *kmeans_scaling_name(KmeansScaling scaling);
+extern void kmeans_check_options(const KmeansOptions *options, int d);
+extern KmeansModel *kmeans_fit(double *points, int64 n, int d,
+							   const KmeansOptions *options,
+							   int32 *labels, MemoryBudget *budget);
+extern void kmeans_scale_point(const KmeansModel *model, const double *x,
+							   double *out);
+extern void kmeans_unscale_point(const KmeansModel *model, const double *x,
+								 double *out);
+extern int	kmeans_nearest(const KmeansModel *model, const double *scaled,
+						   double *distance_sq);
+
+/* k-means models (kmeans_model.c) */
+extern bytea *kmeans_model_encode(const KmeansModel *model);
+extern KmeansModel *kmeans_model_decode(const char *name, const bytea *body);
+
 /* ---- model catalog (model.c) ---- */
 
 /* A model row as stored in profile.models */
@@ -213,5 +275,10 @@ extern void model_check_name(const char *name);
 extern void model_cache_reset(void);
 extern int	model_cache_entries(void);
 extern uint64 model_cache_loads(void);
+
+/* params and summary objects: begin, then key + appended value, finish */
+extern void model_json_begin(StringInfo buf);
+extern void model_json_key(StringInfo buf, const char *key);
+extern Jsonb *model_json_finish(StringInfo buf);
 
 #endif							/* PROFILE_H */

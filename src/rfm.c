@@ -411,23 +411,6 @@ rfm_model_decode(const ModelRow *row)
 	return rfm_model_decode_body(row->name, row->body);
 }
 
-/* {"key": "value"} pieces for the params and summary of a model */
-static void
-json_key(StringInfo buf, const char *key)
-{
-	if (buf->len > 1)
-		appendStringInfoString(buf, ", ");
-	escape_json(buf, key);
-	appendStringInfoString(buf, ": ");
-}
-
-static Jsonb *
-json_finish(StringInfo buf)
-{
-	appendStringInfoChar(buf, '}');
-	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf->data)));
-}
-
 /*
  * profile.rfm_fit(name, query, as_of, bins, segment_map): fit and store.
  * Empty input stores nothing and returns model NULL.
@@ -479,31 +462,29 @@ profile_rfm_fit(PG_FUNCTION_ARGS)
 				model.counts[d][scores[i] - 1]++;
 		}
 
-		initStringInfo(&params);
-		appendStringInfoChar(&params, '{');
-		json_key(&params, "bins");
+		model_json_begin(&params);
+		model_json_key(&params, "bins");
 		appendStringInfo(&params, "%d", bins);
-		json_key(&params, "segment_map");
+		model_json_key(&params, "segment_map");
 		if (map)
 			escape_json(&params, map->name);
 		else
 			appendStringInfoString(&params, "null");
-		json_key(&params, "as_of");
+		model_json_key(&params, "as_of");
 		escape_json(&params, timestamptz_to_str(run.as_of));
 
-		initStringInfo(&summary);
-		appendStringInfoChar(&summary, '{');
-		json_key(&summary, "customers");
+		model_json_begin(&summary);
+		model_json_key(&summary, "customers");
 		appendStringInfo(&summary, "%d", run.n);
-		json_key(&summary, "rows_read");
+		model_json_key(&summary, "rows_read");
 		appendStringInfo(&summary, UINT64_FORMAT, run.rows_read);
-		json_key(&summary, "rows_left_out");
+		model_json_key(&summary, "rows_left_out");
 		appendStringInfo(&summary, INT64_FORMAT, run.skipped_no_customer + run.skipped_null);
-		json_key(&summary, "customers_with_returns_only");
+		model_json_key(&summary, "customers_with_returns_only");
 		appendStringInfo(&summary, "%d", run.returns_only);
 
-		model_store(name, RFM_MODEL_KIND, RFM_MODEL_FORMAT, json_finish(&params),
-					json_finish(&summary), rfm_model_encode(&model));
+		model_store(name, RFM_MODEL_KIND, RFM_MODEL_FORMAT, model_json_finish(&params),
+					model_json_finish(&summary), rfm_model_encode(&model));
 		values[0] = CStringGetTextDatum(name);
 		values[3] = TimestampTzGetDatum(run.as_of);
 	}

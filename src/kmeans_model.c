@@ -1,0 +1,636 @@
+/*-------------------------------------------------------------------------
+ *
+ * kmeans_model.c
+ *	  k-means models: the one-call trainer, the stored body, assignment and
+ *	  the rows BI tools read.
+ *
+ *	- profile.kmeans_fit(name, query, k, ...): reads (id, features) rows
+ *	  from the inner query into a matrix, fits (kmeans.c) and stores the
+ *	  model under the name (kind 'kmeans');
+ *	- profile.kmeans_assign(model, features): the cluster (1 .. k) of a
+ *	  point, by model name (cached per backend by model.c, invalidated when
+ *	  the model changes) or by model value (bytea);
+ *	- profile.kmeans_assign_detail(...): cluster, distance and the label an
+ *	  analyst set in profile.kmeans_labels;
+ *	- profile.kmeans_model_centroids(body): centroids as rows, in original
+ *	  units, behind the view profile.kmeans_centroids.
+ *
+ * Clusters are numbered 1 .. k in SQL (0 .. k-1 inside).
+ *
+ * Body (format 1, network byte order, pq_send*): int32 k, int32 d,
+ * int8 scaling, int64 n, float8 inertia, int32 iterations, int8 converged,
+ * int32 n_init, int64 seed, d x float8 shift, d x float8 scale,
+ * k x d x float8 centroids (scaled space), k x int64 sizes.  A body is
+ * untrusted when read: every size and value is checked (XX001).
+ *
+ * IDENTIFICATION
+ *	  src/kmeans_model.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "libpq/pqformat.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/json.h"
+#include "utils/memutils.h"
+
+#include "profile.h"
+
+#define KMEANS_MODEL_KIND	"kmeans"
+#define KMEANS_MODEL_FORMAT	1
+
+/* ---- features ---- */
+
+/*
+ * The elements of a float8[] without NULL elements.  (ARR_DATA_PTR mixes
+ * signed and unsigned operands, which -Wextra refuses.)
+ */
+static inline const double *
+float8_array_data(ArrayType *array)
+{
+	Size		offset = ARR_HASNULL(array) ? (Size) array->dataoffset
+		: ARR_OVERHEAD_NONULLS(ARR_NDIM(array));
+
+	return (const double *) ((const char *) array + offset);
+}
+
+/*
+ * features_values: the elements of a float8[] feature vector, checked:
+ * one dimension (2202E), no NULL element and nothing infinite (22000), and
+ * d elements when d > 0 (22000).  Returns a pointer into the array.
+ */
+static const double *
+features_values(ArrayType *array, int d, int *length)
+{
+	int			n;
+	const double *values;
+
+	if (ARR_NDIM(array) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("features must be a one-dimensional array, not %d-dimensional",
+						ARR_NDIM(array))));
+	if (ARR_ELEMTYPE(array) != FLOAT8OID)
+		elog(ERROR, "features must be double precision[]");
+	if (ARR_HASNULL(array) && array_contains_nulls(array))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("features must not contain NULL elements")));
+	n = ARR_NDIM(array) == 0 ? 0 : ARR_DIMS(array)[0];
+	if (n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("features must not be empty")));
+	if (d > 0 && n != d)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("features have %d elements, but the model has %d", n, d)));
+	values = float8_array_data(array);
+	for (int j = 0; j < n; j++)
+		check_finite(values[j], "every feature");
+	*length = n;
+	return values;
+}
+
+/* ---- body ---- */
+
+static void corrupt_model(const char *name, const char *why) pg_attribute_noreturn();
+
+static void
+corrupt_model(const char *name, const char *why)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("k-means model \"%s\" is corrupted: %s", name, why),
+			 errhint("Fit it again with profile.kmeans_fit.")));
+}
+
+bytea *
+kmeans_model_encode(const KmeansModel *model)
+{
+	StringInfoData buf;
+	int			k = model->k,
+				d = model->d;
+
+	pq_begintypsend(&buf);
+	pq_sendint32(&buf, k);
+	pq_sendint32(&buf, d);
+	pq_sendbyte(&buf, (uint8) model->scaling);
+	pq_sendint64(&buf, model->n);
+	pq_sendfloat8(&buf, model->inertia);
+	pq_sendint32(&buf, model->iterations);
+	pq_sendbyte(&buf, model->converged ? 1 : 0);
+	pq_sendint32(&buf, model->n_init);
+	pq_sendint64(&buf, (int64) model->seed);
+	for (int j = 0; j < d; j++)
+		pq_sendfloat8(&buf, model->shift[j]);
+	for (int j = 0; j < d; j++)
+		pq_sendfloat8(&buf, model->scale[j]);
+	for (int i = 0; i < k * d; i++)
+		pq_sendfloat8(&buf, model->centroids[i]);
+	for (int c = 0; c < k; c++)
+		pq_sendint64(&buf, model->sizes[c]);
+	return pq_endtypsend(&buf);
+}
+
+/* Decode and check a body; allocated in the current memory context */
+KmeansModel *
+kmeans_model_decode(const char *name, const bytea *body)
+{
+	KmeansModel *model = palloc0(sizeof(KmeansModel));
+	StringInfoData buf;
+	Size		len = VARSIZE_ANY_EXHDR(body);
+	int			scaling;
+	int64		total = 0;
+	Size		expected;
+
+	buf.data = (char *) VARDATA_ANY(body);
+	buf.len = (int) len;
+	buf.maxlen = (int) len;
+	buf.cursor = 0;
+	if (len < 9)
+		corrupt_model(name, "body too short");
+	model->k = pq_getmsgint(&buf, 4);
+	model->d = pq_getmsgint(&buf, 4);
+	if (model->k < 1 || model->k > PROFILE_MAX_CLUSTERS ||
+		model->d < 1 || model->d > PROFILE_MAX_DIMENSIONS)
+		corrupt_model(name, "bad k or dimension");
+	expected = 4 + 4 + 1 + 8 + 8 + 4 + 1 + 4 + 8 +
+		8 * (Size) model->d * 2 + 8 * (Size) model->k * model->d + 8 * (Size) model->k;
+	if (len != expected)
+		corrupt_model(name, "wrong size");
+	scaling = pq_getmsgbyte(&buf);
+	if (scaling < KMEANS_SCALE_NONE || scaling > KMEANS_SCALE_MINMAX)
+		corrupt_model(name, "unknown scaling");
+	model->scaling = (KmeansScaling) scaling;
+	model->n = pq_getmsgint64(&buf);
+	model->inertia = pq_getmsgfloat8(&buf);
+	model->iterations = pq_getmsgint(&buf, 4);
+	model->converged = pq_getmsgbyte(&buf) != 0;
+	model->n_init = pq_getmsgint(&buf, 4);
+	model->seed = (uint64) pq_getmsgint64(&buf);
+	if (model->n < model->k || !isfinite(model->inertia) || model->inertia < 0)
+		corrupt_model(name, "bad summary");
+	model->shift = palloc(sizeof(double) * model->d);
+	model->scale = palloc(sizeof(double) * model->d);
+	model->centroids = palloc(sizeof(double) * model->k * model->d);
+	model->sizes = palloc(sizeof(int64) * model->k);
+	for (int j = 0; j < model->d; j++)
+	{
+		model->shift[j] = pq_getmsgfloat8(&buf);
+		if (!isfinite(model->shift[j]))
+			corrupt_model(name, "bad scaling");
+	}
+	for (int j = 0; j < model->d; j++)
+	{
+		model->scale[j] = pq_getmsgfloat8(&buf);
+		if (!isfinite(model->scale[j]) || !(model->scale[j] > 0))
+			corrupt_model(name, "bad scaling");
+	}
+	for (int i = 0; i < model->k * model->d; i++)
+	{
+		model->centroids[i] = pq_getmsgfloat8(&buf);
+		if (!isfinite(model->centroids[i]))
+			corrupt_model(name, "bad centroid");
+	}
+	for (int c = 0; c < model->k; c++)
+	{
+		model->sizes[c] = pq_getmsgint64(&buf);
+		if (model->sizes[c] < 0 || model->sizes[c] > model->n)
+			corrupt_model(name, "bad cluster sizes");
+		total += model->sizes[c];
+	}
+	if (total != model->n)
+		corrupt_model(name, "bad cluster sizes");
+	return model;
+}
+
+static void *
+kmeans_model_decode_row(const ModelRow *row)
+{
+	if (row->format != KMEANS_MODEL_FORMAT)
+		corrupt_model(row->name, "unknown format");
+	if (row->body == NULL)
+		corrupt_model(row->name, "no body");
+	return kmeans_model_decode(row->name, row->body);
+}
+
+/* ---- the one-call trainer ---- */
+
+static const InnerColumn kmeans_columns[2] = {
+	{"id", INNER_KEY, false},
+	{"features", INNER_FLOAT8_ARRAY, false},
+};
+
+/*
+ * Read the features of the inner query into a matrix (huge allocation,
+ * reserved against the budget as it grows).  NULL feature rows are
+ * skipped and counted.
+ */
+static double *
+read_matrix(const char *caller, const char *sql, int64 *n_out, int *d_out,
+			uint64 *rows_read, int64 *skipped, MemoryBudget *budget)
+{
+	InnerQuery *query = inner_query_open(caller, sql, kmeans_columns, lengthof(kmeans_columns));
+	const InnerBatch *batch;
+	double	   *points = NULL;
+	int64		n = 0;
+	int64		capacity = 0;
+	int			d = 0;
+
+	*skipped = 0;
+	while ((batch = inner_query_fetch(query)) != NULL)
+	{
+		for (int row = 0; row < batch->nrows; row++)
+		{
+			const double *values;
+			int			length;
+
+			if (batch->nulls[1][row])
+			{
+				(*skipped)++;
+				continue;
+			}
+			values = features_values(DatumGetArrayTypeP(batch->values[1][row]), d, &length);
+			if (d == 0)
+			{
+				check_int_range(length, 1, PROFILE_MAX_DIMENSIONS, "the number of features");
+				d = length;
+			}
+			if (n == capacity)
+			{
+				int64		grow = capacity == 0 ? 1024 : capacity;
+
+				budget_reserve(budget, budget_mul(budget_mul(grow, d, "k-means"), sizeof(double), "k-means"),
+							   "the points");
+				capacity += grow;
+				points = points == NULL ?
+					MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * capacity * d) :
+					repalloc_huge(points, sizeof(double) * capacity * d);
+			}
+			memcpy(points + n * d, values, sizeof(double) * d);
+			n++;
+		}
+	}
+	*rows_read = inner_query_rows_read(query);
+	inner_query_close(query);
+	*n_out = n;
+	*d_out = d;
+	return points;
+}
+
+/* init => float8[] (k x d, 2-D, or k*d flat): checked and flattened */
+static double *
+read_init(ArrayType *array, int k, int d)
+{
+	int			nelems = ArrayGetNItems(ARR_NDIM(array), ARR_DIMS(array));
+	double	   *init;
+
+	if (ARR_HASNULL(array) && array_contains_nulls(array))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("initial centroids must not contain NULL elements")));
+	if (ARR_NDIM(array) > 2 ||
+		(ARR_NDIM(array) == 2 && (ARR_DIMS(array)[0] != k || ARR_DIMS(array)[1] != d)) ||
+		nelems != k * d)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("initial centroids must be a %d x %d array, not %d elements", k, d, nelems)));
+	init = palloc(sizeof(double) * nelems);
+	memcpy(init, float8_array_data(array), sizeof(double) * nelems);
+	for (int i = 0; i < nelems; i++)
+		check_finite(init[i], "every initial centroid value");
+	return init;
+}
+
+static Datum
+int64_array(const int64 *values, int n)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * n);
+
+	for (int i = 0; i < n; i++)
+		elems[i] = Int64GetDatum(values[i]);
+	return PointerGetDatum(construct_array(elems, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+/*
+ * profile.kmeans_fit(name, query, k, scaling, n_init, max_iter, tol, seed,
+ * init): fit and store; returns the summary.  Empty input stores nothing
+ * and returns model NULL.
+ */
+PG_FUNCTION_INFO_V1(profile_kmeans_fit);
+Datum
+profile_kmeans_fit(PG_FUNCTION_ARGS)
+{
+	const char *const argnames[] = {"name", "query", "k", "scaling", "n_init",
+	"max_iter", "tol", "seed"};
+	KmeansOptions options;
+	MemoryBudget budget;
+	char	   *name;
+	double	   *points;
+	int64		n;
+	int			d;
+	uint64		rows_read;
+	int64		skipped;
+	TupleDesc	tupdesc;
+	Datum		values[8];
+	bool		nulls[8] = {false};
+	MemoryContext workcxt;
+	MemoryContext oldcxt;
+
+	for (int i = 0; i < (int) lengthof(argnames); i++)
+		check_arg_not_null(fcinfo, i, argnames[i]);
+	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	model_check_name(name);
+	memset(&options, 0, sizeof(options));
+	options.k = PG_GETARG_INT32(2);
+	options.scaling = kmeans_scaling_from_name(text_to_cstring(PG_GETARG_TEXT_PP(3)));
+	options.n_init = PG_GETARG_INT32(4);
+	options.max_iter = PG_GETARG_INT32(5);
+	options.tol = PG_GETARG_FLOAT8(6);
+	options.seed = PG_GETARG_INT64(7);
+	kmeans_check_options(&options, 1);
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	tupdesc = BlessTupleDesc(tupdesc);
+
+	workcxt = AllocSetContextCreate(CurrentMemoryContext, "profile kmeans",
+									ALLOCSET_DEFAULT_SIZES);
+	oldcxt = MemoryContextSwitchTo(workcxt);
+	budget_init(&budget, "profile.kmeans_fit");
+	points = read_matrix("profile.kmeans_fit", text_to_cstring(PG_GETARG_TEXT_PP(1)),
+						 &n, &d, &rows_read, &skipped, &budget);
+	if (skipped > 0)
+		ereport(NOTICE,
+				(errmsg("profile.kmeans_fit skipped " INT64_FORMAT " of " UINT64_FORMAT " rows with NULL features",
+						skipped, rows_read)));
+
+	if (n > 0)
+	{
+		KmeansModel *model;
+		StringInfoData params;
+		StringInfoData summary;
+
+		if (!PG_ARGISNULL(8))
+			options.init = read_init(PG_GETARG_ARRAYTYPE_P(8), options.k, d);
+		model = kmeans_fit(points, n, d, &options, NULL, &budget);
+
+		model_json_begin(&params);
+		model_json_key(&params, "k");
+		appendStringInfo(&params, "%d", model->k);
+		model_json_key(&params, "scaling");
+		escape_json(&params, kmeans_scaling_name(model->scaling));
+		model_json_key(&params, "n_init");
+		appendStringInfo(&params, "%d", model->n_init);
+		model_json_key(&params, "max_iter");
+		appendStringInfo(&params, "%d", options.max_iter);
+		model_json_key(&params, "tol");
+		appendStringInfoString(&params, float8out_internal(options.tol));
+		model_json_key(&params, "seed");
+		appendStringInfo(&params, INT64_FORMAT, options.seed);
+		model_json_key(&params, "init");
+		appendStringInfoString(&params, options.init ? "\"given\"" : "\"k-means++\"");
+
+		model_json_begin(&summary);
+		model_json_key(&summary, "points");
+		appendStringInfo(&summary, INT64_FORMAT, model->n);
+		model_json_key(&summary, "features");
+		appendStringInfo(&summary, "%d", model->d);
+		model_json_key(&summary, "inertia");
+		appendStringInfoString(&summary, float8out_internal(model->inertia));
+		model_json_key(&summary, "iterations");
+		appendStringInfo(&summary, "%d", model->iterations);
+		model_json_key(&summary, "converged");
+		appendStringInfoString(&summary, model->converged ? "true" : "false");
+		model_json_key(&summary, "rows_skipped");
+		appendStringInfo(&summary, INT64_FORMAT, skipped);
+
+		model_store(name, KMEANS_MODEL_KIND, KMEANS_MODEL_FORMAT,
+					model_json_finish(&params), model_json_finish(&summary),
+					kmeans_model_encode(model));
+
+		MemoryContextSwitchTo(oldcxt);
+		values[0] = CStringGetTextDatum(name);
+		values[1] = Int32GetDatum(model->k);
+		values[2] = Int64GetDatum(model->n);
+		values[3] = Float8GetDatum(model->inertia);
+		values[4] = Int32GetDatum(model->iterations);
+		values[5] = BoolGetDatum(model->converged);
+		values[6] = int64_array(model->sizes, model->k);
+		values[7] = Int32GetDatum(d);
+	}
+	else
+	{
+		MemoryContextSwitchTo(oldcxt);
+		for (int i = 0; i < 8; i++)
+			nulls[i] = true;
+		values[2] = Int64GetDatum(0);
+		nulls[2] = false;
+	}
+	{
+		HeapTuple	tuple = heap_form_tuple(tupdesc, values, nulls);
+
+		MemoryContextDelete(workcxt);
+		PG_RETURN_DATUM(HeapTupleGetDatum(tuple));
+	}
+}
+
+/* ---- assignment ---- */
+
+/* The nearest cluster (0-based) of features under model, and its distance */
+static int
+assign(const KmeansModel *model, ArrayType *features, double *distance)
+{
+	int			length;
+	const double *x = features_values(features, model->d, &length);
+	double		scaled[PROFILE_MAX_DIMENSIONS];
+	double		dist_sq;
+	int			cluster;
+
+	for (int j = 0; j < model->d; j++)
+		if (model->scaling == KMEANS_SCALE_LOG && !(x[j] > -1.0))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("the model uses log scaling, which needs features above -1, but feature %d is %g",
+							j + 1, x[j])));
+	kmeans_scale_point(model, x, scaled);
+	cluster = kmeans_nearest(model, scaled, &dist_sq);
+	*distance = sqrt(dist_sq);
+	return cluster;
+}
+
+static KmeansModel *
+model_by_name(FunctionCallInfo fcinfo)
+{
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+
+	return (KmeansModel *) model_get(name, KMEANS_MODEL_KIND, kmeans_model_decode_row);
+}
+
+/* A model value (bytea) decoded once per query and argument value */
+typedef struct ValueCache
+{
+	bytea	   *body;
+	KmeansModel *model;
+} ValueCache;
+
+static KmeansModel *
+model_by_value(FunctionCallInfo fcinfo)
+{
+	bytea	   *body = PG_GETARG_BYTEA_PP(0);
+	ValueCache *cache = fcinfo->flinfo->fn_extra;
+
+	if (cache == NULL || VARSIZE_ANY(cache->body) != VARSIZE_ANY(body) ||
+		memcmp(cache->body, body, VARSIZE_ANY(body)) != 0)
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+		if (cache == NULL)
+			cache = fcinfo->flinfo->fn_extra = palloc0(sizeof(ValueCache));
+		cache->model = kmeans_model_decode("(value)", body);
+		cache->body = palloc(VARSIZE_ANY(body));
+		memcpy(cache->body, body, VARSIZE_ANY(body));
+		MemoryContextSwitchTo(oldcxt);
+	}
+	return cache->model;
+}
+
+PG_FUNCTION_INFO_V1(profile_kmeans_assign);
+Datum
+profile_kmeans_assign(PG_FUNCTION_ARGS)
+{
+	double		distance;
+
+	PG_RETURN_INT32(assign(model_by_name(fcinfo), PG_GETARG_ARRAYTYPE_P(1), &distance) + 1);
+}
+
+PG_FUNCTION_INFO_V1(profile_kmeans_assign_value);
+Datum
+profile_kmeans_assign_value(PG_FUNCTION_ARGS)
+{
+	double		distance;
+
+	PG_RETURN_INT32(assign(model_by_value(fcinfo), PG_GETARG_ARRAYTYPE_P(1), &distance) + 1);
+}
+
+/* Labels of one model, read once per query */
+typedef struct LabelCache
+{
+	char	   *model;
+	int			k;
+	char	  **labels;			/* k; NULL when unset */
+} LabelCache;
+
+static LabelCache *
+load_labels(FunctionCallInfo fcinfo, const char *name, int k)
+{
+	LabelCache *cache = fcinfo->flinfo->fn_extra;
+	MemoryContext cxt = fcinfo->flinfo->fn_mcxt;
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
+
+	if (cache && strcmp(cache->model, name) == 0 && cache->k == k)
+		return cache;
+	cache = MemoryContextAllocZero(cxt, sizeof(LabelCache));
+	cache->model = MemoryContextStrdup(cxt, name);
+	cache->k = k;
+	cache->labels = MemoryContextAllocZero(cxt, sizeof(char *) * k);
+	args[0] = CStringGetTextDatum(name);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT cluster, label FROM profile.kmeans_labels "
+							  "WHERE model OPERATOR(pg_catalog.=) $1",
+							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "reading profile.kmeans_labels failed");
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		bool		isnull;
+		int			cluster = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[r],
+														  SPI_tuptable->tupdesc, 1, &isnull));
+		char	   *label = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2);
+
+		if (!isnull && cluster >= 1 && cluster <= k && label)
+			cache->labels[cluster - 1] = MemoryContextStrdup(cxt, label);
+	}
+	SPI_finish();
+	fcinfo->flinfo->fn_extra = cache;
+	return cache;
+}
+
+/* profile.kmeans_assign_detail(model, features): cluster, distance, label */
+PG_FUNCTION_INFO_V1(profile_kmeans_assign_detail);
+Datum
+profile_kmeans_assign_detail(PG_FUNCTION_ARGS)
+{
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	KmeansModel *model = model_by_name(fcinfo);
+	double		distance;
+	int			cluster = assign(model, PG_GETARG_ARRAYTYPE_P(1), &distance);
+	LabelCache *labels = load_labels(fcinfo, name, model->k);
+	TupleDesc	tupdesc;
+	Datum		values[3];
+	bool		nulls[3] = {false};
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	tupdesc = BlessTupleDesc(tupdesc);
+	values[0] = Int32GetDatum(cluster + 1);
+	values[1] = Float8GetDatum(distance);
+	if (labels->labels[cluster])
+		values[2] = CStringGetTextDatum(labels->labels[cluster]);
+	else
+		nulls[2] = true;
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/* ---- rows for BI tools ---- */
+
+static Datum
+float8_array(const double *values, int n)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * n);
+
+	for (int i = 0; i < n; i++)
+		elems[i] = Float8GetDatum(values[i]);
+	return PointerGetDatum(construct_array(elems, n, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+/*
+ * profile.kmeans_model_centroids(body): cluster, size, centroid in
+ * original units, centroid in the scaled space.
+ */
+PG_FUNCTION_INFO_V1(profile_kmeans_model_centroids);
+Datum
+profile_kmeans_model_centroids(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	KmeansModel *model = kmeans_model_decode("(body)", PG_GETARG_BYTEA_PP(0));
+	double	   *original = palloc(sizeof(double) * model->d);
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (int c = 0; c < model->k; c++)
+	{
+		Datum		values[4];
+		bool		nulls[4] = {false};
+		const double *centroid = model->centroids + (Size) c * model->d;
+
+		kmeans_unscale_point(model, centroid, original);
+		values[0] = Int32GetDatum(c + 1);
+		values[1] = Int64GetDatum(model->sizes[c]);
+		values[2] = float8_array(original, model->d);
+		values[3] = float8_array(centroid, model->d);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
