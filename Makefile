@@ -10,6 +10,7 @@ OBJS = \
 	src/quantile.o \
 	src/kmeans.o \
 	src/kmeans_model.o \
+	src/kmeans_scan.o \
 	src/rfm.o \
 	src/rfm_summary.o \
 	src/segment_map.o \

@@ -492,3 +492,80 @@ COMMENT ON VIEW profile.kmeans_centroids IS
     'Centroids of every stored k-means model, in original units and in the scaled space, with labels';
 
 GRANT SELECT ON profile.kmeans_centroids TO PUBLIC;
+
+-- k-means, scan path: each pass over the data is one combinable aggregate
+
+CREATE FUNCTION profile.kmeans_scaling_stats_transfn(double precision[], double precision[], boolean)
+    RETURNS double precision[]
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_kmeans_scaling_stats_transfn';
+
+CREATE FUNCTION profile.kmeans_scaling_stats_combinefn(double precision[], double precision[])
+    RETURNS double precision[]
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_kmeans_scaling_stats_combinefn';
+
+COMMENT ON FUNCTION profile.kmeans_scaling_stats_transfn(double precision[], double precision[], boolean) IS
+    'Internal: transition function of profile.kmeans_scaling_stats';
+COMMENT ON FUNCTION profile.kmeans_scaling_stats_combinefn(double precision[], double precision[]) IS
+    'Internal: combine function of profile.kmeans_scaling_stats';
+
+CREATE AGGREGATE profile.kmeans_scaling_stats(features double precision[], log boolean) (
+    SFUNC = profile.kmeans_scaling_stats_transfn,
+    STYPE = double precision[],
+    COMBINEFUNC = profile.kmeans_scaling_stats_combinefn,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE profile.kmeans_scaling_stats(double precision[], boolean) IS
+    'Per feature count, mean, M2, min and max (of log1p when log): the first pass of the k-means scan path';
+
+CREATE FUNCTION profile.kmeans_step_transfn(double precision[], double precision[], bytea)
+    RETURNS double precision[]
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_kmeans_step_transfn';
+
+CREATE FUNCTION profile.kmeans_step_combinefn(double precision[], double precision[])
+    RETURNS double precision[]
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_kmeans_step_combinefn';
+
+COMMENT ON FUNCTION profile.kmeans_step_transfn(double precision[], double precision[], bytea) IS
+    'Internal: transition function of profile.kmeans_step';
+COMMENT ON FUNCTION profile.kmeans_step_combinefn(double precision[], double precision[]) IS
+    'Internal: combine function of profile.kmeans_step';
+
+CREATE AGGREGATE profile.kmeans_step(features double precision[], model bytea) (
+    SFUNC = profile.kmeans_step_transfn,
+    STYPE = double precision[],
+    COMBINEFUNC = profile.kmeans_step_combinefn,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE profile.kmeans_step(double precision[], bytea) IS
+    'One Lloyd pass against a k-means model value: [k, d, n, inertia, counts(k), sums(k*d), far(k), far points(k*d)]';
+
+CREATE FUNCTION profile.kmeans_fit_scan(
+    name text,
+    query text,
+    k integer,
+    scaling text DEFAULT 'zscore',
+    max_iter integer DEFAULT 300,
+    tol double precision DEFAULT 0.0001,
+    seed bigint DEFAULT 42,
+    init double precision[] DEFAULT NULL,
+    sample_size integer DEFAULT 100000,
+    OUT model text,
+    OUT clusters integer,
+    OUT points bigint,
+    OUT inertia double precision,
+    OUT iterations integer,
+    OUT converged boolean,
+    OUT sizes bigint[],
+    OUT features integer)
+    RETURNS record
+    LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE
+    AS 'MODULE_PATHNAME', 'profile_kmeans_fit_scan';
+
+COMMENT ON FUNCTION profile.kmeans_fit_scan(text, text, integer, text, integer, double precision, bigint, double precision[], integer) IS
+    'Fit k-means with one aggregate query per pass (data larger than the memory budget, distributed tables)';

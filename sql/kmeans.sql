@@ -91,6 +91,59 @@ SELECT clusters, points, inertia, sizes FROM profile.kmeans_fit('km_same', 'SELE
 SELECT inertia, sizes FROM profile.kmeans_fit('km_empty', 'SELECT g, ARRAY[g]::float8[] FROM generate_series(1, 6) g', 2,
                                               scaling => 'none', init => '{{1}, {100}}');
 
+-- ---- the scan path: one aggregate query per pass ----
+-- from the same initial centroids, and from k-means++ when the sample holds
+-- every row, it follows the in-memory path (sums in another order: equal to
+-- 1e-9)
+SELECT count(*) AS fits FROM (VALUES
+    (profile.kmeans_fit_scan('km_scan_init', 'SELECT g, a FROM km_test.pts', 4, scaling => 'none',
+                             init => '{{0,0,0},{1,1,1},{2,2,0},{5,5,1}}')),
+    (profile.kmeans_fit('km_mem_pp', 'SELECT g, a FROM km_test.pts', 4, n_init => 1)),
+    (profile.kmeans_fit_scan('km_scan_pp', 'SELECT g, a FROM km_test.pts', 4)),
+    (profile.kmeans_fit_scan('km_scan_log', 'SELECT g, a FROM km_test.pts', 3, scaling => 'log')),
+    (profile.kmeans_fit('km_mem_log', 'SELECT g, a FROM km_test.pts', 3, scaling => 'log', n_init => 1))) f(r);
+SELECT a.model AS in_memory, b.model AS scan, count(DISTINCT a.cluster) AS clusters,
+       bool_and(a.size = b.size) AS same_sizes,
+       max(abs(a.centroid[i] - b.centroid[i])) < 1e-9 AS same_centroids,
+       bool_and(abs((ma.summary ->> 'inertia')::float8 / (mb.summary ->> 'inertia')::float8 - 1) < 1e-9) AS same_inertia,
+       bool_and(ma.summary -> 'iterations' = mb.summary -> 'iterations') AS same_iterations
+FROM (VALUES ('km_sk', 'km_scan_init'), ('km_mem_pp', 'km_scan_pp'), ('km_mem_log', 'km_scan_log')) p(x, y)
+JOIN profile.kmeans_centroids a ON a.model = p.x
+JOIN profile.kmeans_centroids b ON b.model = p.y AND b.cluster = a.cluster
+JOIN profile.models ma ON ma.name = p.x
+JOIN profile.models mb ON mb.name = p.y
+CROSS JOIN generate_series(1, 3) i
+GROUP BY a.model, b.model ORDER BY 1;
+
+-- one pass as a building block: the counts of a pass against the final
+-- centroids are the cluster sizes
+SELECT (s)[5:8] AS counts, (s)[3] AS points
+FROM (SELECT profile.kmeans_step(a, (SELECT body FROM profile.models WHERE name = 'km_sk')) AS s
+      FROM km_test.pts) t;
+-- the same pass under parallel query: partial states, combined
+ALTER TABLE km_test.pts SET (parallel_workers = 2);
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET parallel_leader_participation = off;
+EXPLAIN (COSTS OFF)
+SELECT profile.kmeans_step(a, (SELECT body FROM profile.models WHERE name = 'km_sk')) FROM km_test.pts;
+SELECT (s)[5:8] AS counts, abs((s)[4] / (f.summary ->> 'inertia')::float8 - 1) < 1e-9 AS same_inertia
+FROM (SELECT profile.kmeans_step(a, (SELECT body FROM profile.models WHERE name = 'km_sk')) AS s
+      FROM km_test.pts) t, profile.models f WHERE f.name = 'km_sk';
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET parallel_leader_participation;
+SELECT * FROM profile.kmeans_fit_scan('km_bad', 'SELECT g, a FROM km_test.pts', 2, scaling => 'robust');  -- 0A000
+\echo :LAST_ERROR_SQLSTATE
+-- a query text cannot close the parenthesis it is wrapped in: refused as it is parsed alone
+SELECT * FROM profile.kmeans_fit_scan('km_bad', 'SELECT g, a FROM km_test.pts) x; SELECT (1', 2);  -- 42601
+\echo :LAST_ERROR_SQLSTATE
+SELECT model, points FROM profile.kmeans_fit_scan('km_bad', 'SELECT g, a FROM km_test.pts WHERE false', 2);
+SELECT profile.kmeans_step_combinefn('{1,2,3}', '{4}');           -- 0A000
+\echo :LAST_ERROR_SQLSTATE
+
 -- ---- labels ----
 INSERT INTO profile.kmeans_labels VALUES ('km_hand', 1, 'small spenders'), ('km_hand', 2, 'big spenders');
 SELECT cluster, label, size FROM profile.kmeans_centroids WHERE model = 'km_hand' ORDER BY cluster;

@@ -123,8 +123,8 @@ compare_rows(const void *a, const void *b, void *arg)
  * Put the rows in canonical order, in place; returns the number of
  * distinct rows.  -0.0 becomes 0.0 so that equal values hash equally.
  */
-static int64
-canonical_order(double *points, int64 n, int d, MemoryBudget *budget)
+int64
+kmeans_canonical_order(double *points, int64 n, int d, MemoryBudget *budget)
 {
 	RowKey	   *keys;
 	double	   *sorted;
@@ -421,6 +421,31 @@ seed_plusplus(const double *points, int64 n, int d, int k, ProfilePrng *rng,
 	}
 }
 
+/*
+ * kmeans_seed: k-means++ centroids (k x d) for restart run, from points
+ * already scaled and in canonical order.
+ */
+void
+kmeans_seed(const double *points, int64 n, int d, int k, uint64 seed, int run,
+			double *centroids, MemoryBudget *budget)
+{
+	ProfilePrng rng;
+	double	   *closest;
+	double	   *cumulative;
+	double	   *candidate;
+
+	budget_reserve_array(budget, n, 3 * sizeof(double), "k-means++ seeding");
+	closest = palloc(sizeof(double) * n);
+	cumulative = palloc(sizeof(double) * n);
+	candidate = palloc(sizeof(double) * n);
+	prng_seed_stream(&rng, seed, (uint64) run);
+	seed_plusplus(points, n, d, k, &rng, centroids, closest, cumulative, candidate);
+	pfree(closest);
+	pfree(cumulative);
+	pfree(candidate);
+	budget_release(budget, 3 * sizeof(double) * n);
+}
+
 /* ---- Lloyd ---- */
 
 typedef struct LloydWork
@@ -592,9 +617,6 @@ kmeans_fit(double *points, int64 n, int d, const KmeansOptions *options,
 	double		tol;
 	double	   *centroids;
 	int32	   *run_labels;
-	double	   *closest = NULL,
-			   *cumulative = NULL,
-			   *candidate = NULL;
 	LloydWork	work;
 	int			n_init = options->init ? 1 : options->n_init;
 
@@ -605,7 +627,7 @@ kmeans_fit(double *points, int64 n, int d, const KmeansOptions *options,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("k (%d) is more than the number of points (" INT64_FORMAT ")", k, n)));
 
-	distinct = canonical_order(points, n, d, budget);
+	distinct = kmeans_canonical_order(points, n, d, budget);
 	if (k > distinct)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -654,12 +676,6 @@ kmeans_fit(double *points, int64 n, int d, const KmeansOptions *options,
 	work.distance = palloc(sizeof(double) * n);
 	work.far = palloc(sizeof(int64) * k);
 	work.reseeded = 0;
-	if (!options->init)
-	{
-		closest = palloc(sizeof(double) * n);
-		cumulative = palloc(sizeof(double) * n);
-		candidate = palloc(sizeof(double) * n);
-	}
 
 	model->inertia = get_float8_infinity();
 	for (int r = 0; r < n_init; r++)
@@ -685,12 +701,7 @@ kmeans_fit(double *points, int64 n, int d, const KmeansOptions *options,
 			}
 		}
 		else
-		{
-			ProfilePrng rng;
-
-			prng_seed_stream(&rng, (uint64) options->seed, (uint64) r);
-			seed_plusplus(points, n, d, k, &rng, centroids, closest, cumulative, candidate);
-		}
+			kmeans_seed(points, n, d, k, (uint64) options->seed, r, centroids, budget);
 
 		inertia = lloyd(points, n, d, k, options->max_iter, tol, centroids, run_labels,
 						&work, &iterations, &converged);
@@ -719,12 +730,6 @@ kmeans_fit(double *points, int64 n, int d, const KmeansOptions *options,
 	pfree(work.labels_old);
 	pfree(work.distance);
 	pfree(work.far);
-	if (closest)
-	{
-		pfree(closest);
-		pfree(cumulative);
-		pfree(candidate);
-	}
 	budget_release(budget, (sizeof(int32) * 3 + sizeof(double) * 4) * n);
 	return model;
 }

@@ -96,6 +96,7 @@ typedef struct InnerBatch
 
 typedef struct InnerQuery InnerQuery;
 
+extern void inner_query_check(const char *caller, const char *sql);
 extern InnerQuery *inner_query_open(const char *caller, const char *sql,
 									const InnerColumn *columns, int ncolumns);
 extern int	inner_query_ncolumns(InnerQuery *query);
@@ -234,6 +235,11 @@ extern void kmeans_check_options(const KmeansOptions *options, int d);
 extern KmeansModel *kmeans_fit(double *points, int64 n, int d,
 							   const KmeansOptions *options,
 							   int32 *labels, MemoryBudget *budget);
+extern int64 kmeans_canonical_order(double *points, int64 n, int d,
+									MemoryBudget *budget);
+extern void kmeans_seed(const double *points, int64 n, int d, int k,
+						uint64 seed, int run, double *centroids,
+						MemoryBudget *budget);
 extern void kmeans_scale_point(const KmeansModel *model, const double *x,
 							   double *out);
 extern void kmeans_unscale_point(const KmeansModel *model, const double *x,

@@ -212,11 +212,14 @@ describe_columns(const InnerColumn *columns, int ncolumns)
 }
 
 /*
- * Reject anything but one plain SELECT before planning it: a second
- * statement, DML, DDL, utility commands and SELECT INTO.
+ * inner_query_check: reject anything but one plain SELECT before planning
+ * it: a second statement, DML, DDL, utility commands and SELECT INTO.
+ * Callers that embed the text in a query of their own (the scan paths:
+ * "SELECT agg(q.f) FROM (\n<text>\n) AS q(id, f)") call it first, so the
+ * text cannot close the parenthesis and add statements or clauses.
  */
-static void
-check_single_select(const char *caller, const char *sql)
+void
+inner_query_check(const char *caller, const char *sql)
 {
 	List	   *parsetree;
 	RawStmt    *raw;
@@ -283,7 +286,7 @@ inner_query_open(const char *caller, const char *sql,
 		if (!columns[i].optional)
 			nrequired = i + 1;
 
-	check_single_select(caller, sql);
+	inner_query_check(caller, sql);
 
 	query = palloc0(sizeof(InnerQuery));
 	query->caller = caller;
