@@ -132,7 +132,55 @@ FROM profile.rfm_boundaries WHERE model = 'demo_rfm' ORDER BY dimension, score;
 SELECT (profile.rfm_score('demo_rfm', recency_days => 3, frequency => 12, monetary => 2500)).*;
 SQL
 
+say "k-means: customers clustered on recency, frequency and spend (log scaling, k = 7)"
+q <<'SQL'
+CREATE TABLE profile_demo.customer_features AS
+SELECT customer_id::bigint AS customer_id,
+       ARRAY[recency_days, frequency, greatest(monetary, 0)]::float8[] AS features
+FROM profile.rfm('SELECT o.customer_id, o.ordered_at, l.quantity * l.unit_price, o.order_id
+                  FROM profile_demo.orders o JOIN profile_demo.order_lines l USING (order_id)',
+                 as_of => '2026-01-01');
+
+SELECT model, clusters, points, round(inertia::numeric, 1) AS inertia, iterations, converged, sizes
+FROM profile.kmeans_fit('demo_segments', 'SELECT customer_id, features FROM profile_demo.customer_features',
+                        k => 7, scaling => 'log', n_init => 10);
+
+-- suggested labels from the centroids (original units), stored for assignment
+DELETE FROM profile.kmeans_labels WHERE model = 'demo_segments';
+INSERT INTO profile.kmeans_labels (model, cluster, label)
+SELECT model, cluster,
+       CASE WHEN centroid[1] <= 14 THEN 'active' WHEN centroid[1] <= 60 THEN 'recent'
+            WHEN centroid[1] <= 180 THEN 'lapsing' ELSE 'gone' END || ', ' ||
+       CASE WHEN centroid[2] >= 50 THEN 'very frequent' WHEN centroid[2] >= 15 THEN 'frequent'
+            WHEN centroid[2] >= 3 THEN 'occasional' ELSE 'one-off' END || ', ' ||
+       CASE WHEN centroid[3] >= 5000 THEN 'big spend' WHEN centroid[3] >= 1000 THEN 'mid spend' ELSE 'small spend' END
+FROM profile.kmeans_centroids WHERE model = 'demo_segments';
+SELECT cluster, label, size, round(centroid[1]) AS recency_days, round(centroid[2]) AS orders,
+       round(centroid[3]) AS spend
+FROM profile.kmeans_centroids WHERE model = 'demo_segments' ORDER BY spend DESC;
+
+-- the planted groups against the clusters, and the adjusted Rand index
+-- (1 = the same partition, 0 = chance)
+WITH assigned AS (
+    SELECT c.planted_group, (profile.kmeans_assign_detail('demo_segments', f.features)).*
+    FROM profile_demo.customer_features f JOIN profile_demo.customers c USING (customer_id)),
+cont AS (SELECT planted_group, cluster, count(*) AS n FROM assigned GROUP BY 1, 2),
+pairs AS (
+    SELECT (SELECT sum(n * (n - 1) / 2.0) FROM cont) AS both_same,
+           (SELECT sum(a * (a - 1) / 2.0) FROM (SELECT sum(n) AS a FROM cont GROUP BY planted_group) x) AS same_group,
+           (SELECT sum(b * (b - 1) / 2.0) FROM (SELECT sum(n) AS b FROM cont GROUP BY cluster) y) AS same_cluster,
+           (SELECT sum(n) * (sum(n) - 1) / 2.0 FROM cont) AS all_pairs)
+SELECT round((both_same - same_group * same_cluster / all_pairs)
+             / ((same_group + same_cluster) / 2 - same_group * same_cluster / all_pairs), 3) AS adjusted_rand_index
+FROM pairs;
+SELECT planted_group AS "group", string_agg(label || ' ' || n, ', ' ORDER BY n DESC) AS clusters
+FROM (SELECT c.planted_group, (profile.kmeans_assign_detail('demo_segments', f.features)).label, count(*) AS n
+      FROM profile_demo.customer_features f JOIN profile_demo.customers c USING (customer_id)
+      GROUP BY 1, 2) s
+GROUP BY planted_group ORDER BY 1;
+SQL
+
 say "model catalog"
 q -c "SELECT name, kind, format, created_at::date, created_by FROM profile.models ORDER BY name"
-echo "(k-means, rules and CLV add their steps here)"
+echo "(rules and CLV add their steps here)"
 say "done"
