@@ -9,8 +9,13 @@ OBJS = \
 	src/model.o \
 	src/quantile.o \
 	src/kmeans.o \
+	src/kmeans_agg.o \
 	src/kmeans_model.o \
 	src/kmeans_scan.o \
+	src/linalg.o \
+	src/metrics.o \
+	src/pca.o \
+	src/points.o \
 	src/rfm.o \
 	src/rfm_summary.o \
 	src/segment_map.o \

@@ -423,7 +423,8 @@ CREATE FUNCTION profile.kmeans_fit(
     OUT iterations integer,
     OUT converged boolean,
     OUT sizes bigint[],
-    OUT features integer)
+    OUT features integer,
+    OUT silhouette double precision)
     RETURNS record
     LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE
     AS 'MODULE_PATHNAME', 'profile_kmeans_fit';
@@ -569,3 +570,267 @@ CREATE FUNCTION profile.kmeans_fit_scan(
 
 COMMENT ON FUNCTION profile.kmeans_fit_scan(text, text, integer, text, integer, double precision, bigint, double precision[], integer) IS
     'Fit k-means with one aggregate query per pass (data larger than the memory budget, distributed tables)';
+
+-- PCA
+
+-- What profile.pca returns (README: PCA)
+CREATE TYPE profile.pca_result AS (
+    n                        bigint,
+    means                    double precision[],
+    components               double precision[],
+    explained_variance       double precision[],
+    explained_variance_ratio double precision[]
+);
+
+COMMENT ON TYPE profile.pca_result IS
+    'A PCA: row count, feature means, components (n_components x d, rows are unit vectors), explained variance and its share';
+
+CREATE FUNCTION profile.pca_transfn(double precision[], double precision[], integer)
+    RETURNS double precision[]
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_pca_transfn';
+
+CREATE FUNCTION profile.pca_transfn(double precision[], double precision[])
+    RETURNS double precision[]
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_pca_transfn_all';
+
+CREATE FUNCTION profile.pca_combinefn(double precision[], double precision[])
+    RETURNS double precision[]
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_pca_combinefn';
+
+CREATE FUNCTION profile.pca_finalfn(double precision[])
+    RETURNS profile.pca_result
+    LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_pca_finalfn';
+
+COMMENT ON FUNCTION profile.pca_transfn(double precision[], double precision[], integer) IS
+    'Internal: transition function of profile.pca';
+COMMENT ON FUNCTION profile.pca_transfn(double precision[], double precision[]) IS
+    'Internal: transition function of profile.pca';
+COMMENT ON FUNCTION profile.pca_combinefn(double precision[], double precision[]) IS
+    'Internal: combine function of profile.pca';
+COMMENT ON FUNCTION profile.pca_finalfn(double precision[]) IS
+    'Internal: final function of profile.pca';
+
+-- The state is [n, d, n_components, means, upper triangle of the centred
+-- cross products]: float8[], so that parallel query and Citus split it.
+CREATE AGGREGATE profile.pca(features double precision[], n_components integer) (
+    SFUNC = profile.pca_transfn,
+    STYPE = double precision[],
+    COMBINEFUNC = profile.pca_combinefn,
+    FINALFUNC = profile.pca_finalfn,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE profile.pca(features double precision[]) (
+    SFUNC = profile.pca_transfn,
+    STYPE = double precision[],
+    COMBINEFUNC = profile.pca_combinefn,
+    FINALFUNC = profile.pca_finalfn,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE profile.pca(double precision[], integer) IS
+    'PCA of the feature vectors of a group: the first n_components principal components of their sample covariance';
+COMMENT ON AGGREGATE profile.pca(double precision[]) IS
+    'PCA of the feature vectors of a group: all principal components of their sample covariance';
+
+CREATE FUNCTION profile.pca_project(features double precision[], means double precision[],
+                                    components double precision[])
+    RETURNS double precision[]
+    LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_pca_project';
+
+COMMENT ON FUNCTION profile.pca_project(double precision[], double precision[], double precision[]) IS
+    'Scores of a feature vector on principal components: components x (features - means)';
+
+CREATE FUNCTION profile.pca_project(features double precision[], pca profile.pca_result)
+    RETURNS double precision[]
+    LANGUAGE sql STRICT IMMUTABLE PARALLEL SAFE
+    BEGIN ATOMIC
+        SELECT profile.pca_project(features, (pca).means, (pca).components);
+    END;
+
+COMMENT ON FUNCTION profile.pca_project(double precision[], profile.pca_result) IS
+    'Scores of a feature vector on the components of a profile.pca result (NULL when it has none)';
+
+-- k-means: choosing k, and the aggregate form
+
+CREATE FUNCTION profile.kmeans_select_k(
+    query text,
+    ks integer[],
+    scaling text DEFAULT 'zscore',
+    n_init integer DEFAULT 3,
+    max_iter integer DEFAULT 300,
+    tol double precision DEFAULT 0.0001,
+    seed bigint DEFAULT 42,
+    OUT k integer,
+    OUT inertia double precision,
+    OUT silhouette double precision,
+    OUT davies_bouldin double precision,
+    OUT calinski_harabasz double precision,
+    OUT selected boolean)
+    RETURNS SETOF record
+    LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL RESTRICTED
+    AS 'MODULE_PATHNAME', 'profile_kmeans_select_k';
+
+COMMENT ON FUNCTION profile.kmeans_select_k(text, integer[], text, integer, integer, double precision, bigint) IS
+    'Fit k-means for each k and report inertia, silhouette, Davies-Bouldin, Calinski-Harabasz; selected = best silhouette';
+
+CREATE FUNCTION profile.kmeans_transfn(bytea, double precision[], integer)
+    RETURNS bytea
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_kmeans_transfn';
+
+CREATE FUNCTION profile.kmeans_transfn(bytea, double precision[], integer, jsonb)
+    RETURNS bytea
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_kmeans_transfn';
+
+CREATE FUNCTION profile.kmeans_combinefn(bytea, bytea)
+    RETURNS bytea
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_kmeans_combinefn';
+
+CREATE FUNCTION profile.kmeans_finalfn(bytea)
+    RETURNS bytea
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_kmeans_finalfn';
+
+COMMENT ON FUNCTION profile.kmeans_transfn(bytea, double precision[], integer) IS
+    'Internal: transition function of profile.kmeans';
+COMMENT ON FUNCTION profile.kmeans_transfn(bytea, double precision[], integer, jsonb) IS
+    'Internal: transition function of profile.kmeans';
+COMMENT ON FUNCTION profile.kmeans_combinefn(bytea, bytea) IS
+    'Internal: combine function of profile.kmeans';
+COMMENT ON FUNCTION profile.kmeans_finalfn(bytea) IS
+    'Internal: final function of profile.kmeans';
+
+CREATE AGGREGATE profile.kmeans(features double precision[], k integer) (
+    SFUNC = profile.kmeans_transfn,
+    STYPE = bytea,
+    COMBINEFUNC = profile.kmeans_combinefn,
+    FINALFUNC = profile.kmeans_finalfn,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE profile.kmeans(features double precision[], k integer, options jsonb) (
+    SFUNC = profile.kmeans_transfn,
+    STYPE = bytea,
+    COMBINEFUNC = profile.kmeans_combinefn,
+    FINALFUNC = profile.kmeans_finalfn,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE profile.kmeans(double precision[], integer) IS
+    'k-means of the rows of a group: a model value (bytea) for kmeans_assign and kmeans_save';
+COMMENT ON AGGREGATE profile.kmeans(double precision[], integer, jsonb) IS
+    'k-means of the rows of a group with options {scaling, n_init, max_iter, tol, seed}: a model value';
+
+CREATE FUNCTION profile.kmeans_save(name text, model bytea)
+    RETURNS text
+    LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE
+    AS 'MODULE_PATHNAME', 'profile_kmeans_save';
+
+COMMENT ON FUNCTION profile.kmeans_save(text, bytea) IS
+    'Store a k-means model value (from profile.kmeans) under a name';
+
+-- Cluster quality: silhouette, Davies-Bouldin, Calinski-Harabasz
+-- (README: Cluster quality).  One bytea point-buffer state (src/points.c),
+-- shared by the two-argument forms, so that asking for the three metrics
+-- in one query keeps one copy of the rows.
+
+CREATE FUNCTION profile.cluster_points_transfn(bytea, double precision[], integer)
+    RETURNS bytea
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_cluster_points_transfn';
+
+CREATE FUNCTION profile.silhouette_transfn(bytea, double precision[], integer, integer, bigint)
+    RETURNS bytea
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_silhouette_transfn';
+
+CREATE FUNCTION profile.cluster_points_combinefn(bytea, bytea)
+    RETURNS bytea
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_cluster_points_combinefn';
+
+CREATE FUNCTION profile.silhouette_finalfn(bytea)
+    RETURNS double precision
+    LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_silhouette_finalfn';
+
+CREATE FUNCTION profile.davies_bouldin_finalfn(bytea)
+    RETURNS double precision
+    LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_davies_bouldin_finalfn';
+
+CREATE FUNCTION profile.calinski_harabasz_finalfn(bytea)
+    RETURNS double precision
+    LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_calinski_harabasz_finalfn';
+
+COMMENT ON FUNCTION profile.cluster_points_transfn(bytea, double precision[], integer) IS
+    'Internal: transition function of profile.silhouette, profile.davies_bouldin and profile.calinski_harabasz';
+COMMENT ON FUNCTION profile.silhouette_transfn(bytea, double precision[], integer, integer, bigint) IS
+    'Internal: transition function of profile.silhouette with sample_size and seed';
+COMMENT ON FUNCTION profile.cluster_points_combinefn(bytea, bytea) IS
+    'Internal: combine function of profile.silhouette, profile.davies_bouldin and profile.calinski_harabasz';
+COMMENT ON FUNCTION profile.silhouette_finalfn(bytea) IS
+    'Internal: final function of profile.silhouette';
+COMMENT ON FUNCTION profile.davies_bouldin_finalfn(bytea) IS
+    'Internal: final function of profile.davies_bouldin';
+COMMENT ON FUNCTION profile.calinski_harabasz_finalfn(bytea) IS
+    'Internal: final function of profile.calinski_harabasz';
+
+CREATE AGGREGATE profile.silhouette(features double precision[], cluster integer) (
+    SFUNC = profile.cluster_points_transfn,
+    STYPE = bytea,
+    SSPACE = 1048576,
+    COMBINEFUNC = profile.cluster_points_combinefn,
+    FINALFUNC = profile.silhouette_finalfn,
+    FINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE profile.silhouette(features double precision[], cluster integer,
+                                    sample_size integer, seed bigint) (
+    SFUNC = profile.silhouette_transfn,
+    STYPE = bytea,
+    SSPACE = 1048576,
+    COMBINEFUNC = profile.cluster_points_combinefn,
+    FINALFUNC = profile.silhouette_finalfn,
+    FINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE profile.davies_bouldin(features double precision[], cluster integer) (
+    SFUNC = profile.cluster_points_transfn,
+    STYPE = bytea,
+    SSPACE = 1048576,
+    COMBINEFUNC = profile.cluster_points_combinefn,
+    FINALFUNC = profile.davies_bouldin_finalfn,
+    FINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE profile.calinski_harabasz(features double precision[], cluster integer) (
+    SFUNC = profile.cluster_points_transfn,
+    STYPE = bytea,
+    SSPACE = 1048576,
+    COMBINEFUNC = profile.cluster_points_combinefn,
+    FINALFUNC = profile.calinski_harabasz_finalfn,
+    FINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE profile.silhouette(double precision[], integer) IS
+    'Mean silhouette (-1 to 1, higher is better) of the rows'' clusters; exact up to 10,000 rows, else on a seeded sample of 10,000';
+COMMENT ON AGGREGATE profile.silhouette(double precision[], integer, integer, bigint) IS
+    'Mean silhouette (-1 to 1, higher is better); exact up to sample_size rows, else on a sample of sample_size rows drawn with seed';
+COMMENT ON AGGREGATE profile.davies_bouldin(double precision[], integer) IS
+    'Davies-Bouldin index (0 or more, lower is better) of the rows'' clusters';
+COMMENT ON AGGREGATE profile.calinski_harabasz(double precision[], integer) IS
+    'Calinski-Harabasz index (variance ratio, higher is better) of the rows'' clusters';

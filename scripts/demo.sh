@@ -180,6 +180,25 @@ FROM (SELECT c.planted_group, (profile.kmeans_assign_detail('demo_segments', f.f
 GROUP BY planted_group ORDER BY 1;
 SQL
 
+say "PCA: the customers on a 2-D plane (log recency, log orders, log spend)"
+q <<'SQL'
+CREATE TABLE profile_demo.customer_pca AS
+SELECT profile.pca(ARRAY[ln(1 + features[1]), ln(features[2]), ln(1 + features[3])], 2) AS pca
+FROM profile_demo.customer_features;
+SELECT (pca).n, (pca).explained_variance_ratio AS explained_share, (pca).components
+FROM profile_demo.customer_pca;
+-- where the planted groups sit on the plane, with their k-means cluster
+SELECT c.planted_group AS "group", count(*) AS customers,
+       round(avg(xy[1])::numeric, 2) AS x, round(avg(xy[2])::numeric, 2) AS y,
+       mode() WITHIN GROUP (ORDER BY profile.kmeans_assign('demo_segments', f.features)) AS usual_cluster
+FROM (SELECT customer_id, features,
+             profile.pca_project(ARRAY[ln(1 + features[1]), ln(features[2]), ln(1 + features[3])],
+                                 (SELECT pca FROM profile_demo.customer_pca)) AS xy
+      FROM profile_demo.customer_features) f
+JOIN profile_demo.customers c USING (customer_id)
+GROUP BY 1 ORDER BY x;
+SQL
+
 say "model catalog"
 q -c "SELECT name, kind, format, created_at::date, created_by FROM profile.models ORDER BY name"
 echo "(rules and CLV add their steps here)"

@@ -15,6 +15,26 @@ FROM profile.kmeans_fit('km_hand', 'SELECT g, ARRAY[v]::float8[] FROM unnest(ARR
 SELECT cluster, size, centroid FROM profile.kmeans_centroids WHERE model = 'km_hand' ORDER BY cluster;
 SELECT v, profile.kmeans_assign('km_hand', ARRAY[v]) AS cluster FROM unnest(ARRAY[0, 6, 6.5, 7, 100]::float8[]) v ORDER BY v;
 SELECT cluster, distance FROM profile.kmeans_assign_detail('km_hand', ARRAY[4.0]);
+-- quality by hand.  Silhouette: point 1 has a = (1 + 2) / 2 = 1.5 and
+-- b = (9 + 10 + 11) / 3 = 10, s = 0.85; point 2: a = 1, b = 9, s = 8/9;
+-- point 3: a = 1.5, b = 8, s = 0.8125; the other cluster mirrors them:
+-- mean 0.850463.  Davies-Bouldin: scatter 2/3 each, centroids 9 apart:
+-- (2/3 + 2/3) / 9 = 0.148148.  Calinski-Harabasz: between 3 * 4.5^2 * 2 =
+-- 121.5 over 1, within 4 over 6 - 2 = 4: 121.5.
+SELECT round(silhouette::numeric, 6) AS silhouette
+FROM profile.kmeans_fit('km_hand', 'SELECT g, ARRAY[v]::float8[] FROM unnest(ARRAY[1, 2, 3, 10, 11, 12]) WITH ORDINALITY u(v, g)',
+                        2, scaling => 'none');
+SELECT k, round(inertia::numeric, 6) AS inertia, round(silhouette::numeric, 6) AS silhouette,
+       round(davies_bouldin::numeric, 6) AS davies_bouldin, round(calinski_harabasz::numeric, 6) AS calinski_harabasz,
+       selected
+FROM profile.kmeans_select_k('SELECT g, ARRAY[v]::float8[] FROM unnest(ARRAY[1, 2, 3, 10, 11, 12]) WITH ORDINALITY u(v, g)',
+                             ARRAY[1, 2, 3], scaling => 'none')
+ORDER BY k;
+
+-- ---- the aggregate: a model value per group, equal to kmeans_fit ----
+SELECT g % 2 AS grp, profile.kmeans_assign(profile.kmeans(ARRAY[v]::float8[], 2, '{"scaling": "none"}'), ARRAY[5.0]) AS cluster_of_5
+FROM unnest(ARRAY[1, 2, 3, 10, 11, 12, 1, 2, 4, 20, 21, 22]) WITH ORDINALITY u(v, g)
+GROUP BY g % 2 ORDER BY 1;
 
 -- ---- against scikit-learn's Lloyd from the same initial centroids ----
 -- 300 points in 3-D.  Oracle (Debian python3-sklearn 1.2.1):
@@ -48,6 +68,37 @@ JOIN (VALUES (1, ARRAY[1.104145770645, 0.717541204171, 0.502147620662]),
 CROSS JOIN generate_series(1, 3) i
 WHERE c.model = 'km_sk' GROUP BY c.cluster ORDER BY c.cluster;
 SET extra_float_digits = 0;
+
+-- the fit's silhouette and select_k's metrics equal the quality aggregates
+-- over the model's own assignments (on unscaled points)
+SELECT count(*) AS fits FROM profile.kmeans_fit('km_sil', 'SELECT g, a FROM km_test.pts', 4, scaling => 'none');
+SELECT round((f.summary ->> 'silhouette')::numeric, 12) = round(m.silhouette::numeric, 12) AS fit_silhouette,
+       round(k.silhouette::numeric, 12) = round(m.silhouette::numeric, 12) AS same_silhouette,
+       round(k.davies_bouldin::numeric, 12) = round(m.davies_bouldin::numeric, 12) AS same_davies_bouldin,
+       round(k.calinski_harabasz::numeric, 9) = round(m.calinski_harabasz::numeric, 9) AS same_calinski_harabasz
+FROM profile.models f,
+     profile.kmeans_select_k('SELECT g, a FROM km_test.pts', ARRAY[4], scaling => 'none') k,
+     (SELECT profile.silhouette(a, profile.kmeans_assign('km_sil', a)) AS silhouette,
+             profile.davies_bouldin(a, profile.kmeans_assign('km_sil', a)) AS davies_bouldin,
+             profile.calinski_harabasz(a, profile.kmeans_assign('km_sil', a)) AS calinski_harabasz
+      FROM km_test.pts) m
+WHERE f.name = 'km_sil';
+
+-- the aggregate gives the very model kmeans_fit gives with the same options
+SELECT profile.kmeans_save('km_agg', profile.kmeans(a, 4, '{"n_init": 1, "seed": 7}')) FROM km_test.pts;
+SELECT count(*) FROM profile.kmeans_fit('km_agg_fit', 'SELECT g, a FROM km_test.pts', 4, n_init => 1, seed => 7);
+SELECT count(*) AS clusters, bool_and(a.size = b.size AND a.centroid = b.centroid) AS identical
+FROM profile.kmeans_centroids a JOIN profile.kmeans_centroids b USING (cluster)
+WHERE a.model = 'km_agg' AND b.model = 'km_agg_fit';
+SELECT length(profile.kmeans(a, 2)) > 0 AS has_model FROM km_test.pts WHERE false;  -- no rows: NULL
+SELECT profile.kmeans(a, 2, '{"nope": 1}') FROM km_test.pts;       -- 22023
+\echo :LAST_ERROR_SQLSTATE
+SELECT profile.kmeans(a, 2, '[1]') FROM km_test.pts;               -- 22023
+\echo :LAST_ERROR_SQLSTATE
+SELECT profile.kmeans(a, g) FROM km_test.pts;                      -- 22023: k differs by row
+\echo :LAST_ERROR_SQLSTATE
+SELECT profile.kmeans_save('km_bad', '\x00'::bytea);               -- XX001
+\echo :LAST_ERROR_SQLSTATE
 
 -- ---- determinism: the same rows in any order give the same model ----
 -- (k-means++ from the default seed; points are put in a canonical order)

@@ -45,6 +45,7 @@
 #include "utils/json.h"
 #include "utils/memutils.h"
 
+#include "points.h"
 #include "profile.h"
 
 #define KMEANS_MODEL_KIND	"kmeans"
@@ -226,6 +227,62 @@ kmeans_model_decode_row(const ModelRow *row)
 	return kmeans_model_decode(row->name, row->body);
 }
 
+/* ---- quality of a fit ---- */
+
+typedef struct FitQuality
+{
+	bool		has_silhouette;
+	bool		has_davies_bouldin;
+	bool		has_calinski_harabasz;
+	double		silhouette;
+	double		davies_bouldin;
+	double		calinski_harabasz;
+} FitQuality;
+
+/*
+ * The quality of labels[n] (0 .. k-1) on points (scaled, the space k-means
+ * works in).  Empty clusters are left out.  The silhouette is exact up to
+ * METRICS_SILHOUETTE_EXACT_MAX points and sampled (seeded) above; the
+ * other two only when all is asked.
+ */
+static void
+fit_quality(const double *points, int64 n, int d, const int32 *labels, int k,
+			int64 seed, bool all, MemoryBudget *budget, FitQuality *quality)
+{
+	int32	   *remap = palloc(sizeof(int32) * k);
+	int32	   *dense = palloc(sizeof(int32) * n);
+	int			present = 0;
+
+	memset(quality, 0, sizeof(FitQuality));
+	for (int c = 0; c < k; c++)
+		remap[c] = -1;
+	for (int64 i = 0; i < n; i++)
+		if (remap[labels[i]] < 0)
+			remap[labels[i]] = 0;
+	for (int c = 0; c < k; c++)
+		if (remap[c] == 0)
+			remap[c] = present++;
+	for (int64 i = 0; i < n; i++)
+		dense[i] = remap[labels[i]];
+
+	if (n <= METRICS_SILHOUETTE_EXACT_MAX)
+		quality->has_silhouette = metrics_silhouette(points, dense, n, d, present, budget,
+													 &quality->silhouette);
+	else
+		quality->has_silhouette = metrics_silhouette_sampled(points, dense, n, d, present,
+															 METRICS_SILHOUETTE_EXACT_MAX, seed,
+															 budget, &quality->silhouette);
+	if (all)
+	{
+		quality->has_davies_bouldin = metrics_davies_bouldin(points, dense, n, d, present, budget,
+															 &quality->davies_bouldin);
+		quality->has_calinski_harabasz = metrics_calinski_harabasz(points, dense, n, d, present, budget,
+																   &quality->calinski_harabasz);
+	}
+	pfree(remap);
+	pfree(dense);
+}
+
 /* ---- the one-call trainer ---- */
 
 static const InnerColumn kmeans_columns[2] = {
@@ -344,8 +401,8 @@ profile_kmeans_fit(PG_FUNCTION_ARGS)
 	uint64		rows_read;
 	int64		skipped;
 	TupleDesc	tupdesc;
-	Datum		values[8];
-	bool		nulls[8] = {false};
+	Datum		values[9];
+	bool		nulls[9] = {false};
 	MemoryContext workcxt;
 	MemoryContext oldcxt;
 
@@ -381,10 +438,15 @@ profile_kmeans_fit(PG_FUNCTION_ARGS)
 		KmeansModel *model;
 		StringInfoData params;
 		StringInfoData summary;
+		int32	   *labels;
+		FitQuality	quality;
 
 		if (!PG_ARGISNULL(8))
 			options.init = read_init(PG_GETARG_ARRAYTYPE_P(8), options.k, d);
-		model = kmeans_fit(points, n, d, &options, NULL, &budget);
+		budget_reserve_array(&budget, n, sizeof(int32), "labels");
+		labels = palloc(sizeof(int32) * n);
+		model = kmeans_fit(points, n, d, &options, labels, &budget);
+		fit_quality(points, n, d, labels, model->k, options.seed, false, &budget, &quality);
 
 		model_json_begin(&params);
 		model_json_key(&params, "k");
@@ -415,6 +477,9 @@ profile_kmeans_fit(PG_FUNCTION_ARGS)
 		appendStringInfoString(&summary, model->converged ? "true" : "false");
 		model_json_key(&summary, "rows_skipped");
 		appendStringInfo(&summary, INT64_FORMAT, skipped);
+		model_json_key(&summary, "silhouette");
+		appendStringInfoString(&summary, quality.has_silhouette && isfinite(quality.silhouette) ?
+							   float8out_internal(quality.silhouette) : "null");
 
 		model_store(name, KMEANS_MODEL_KIND, KMEANS_MODEL_FORMAT,
 					model_json_finish(&params), model_json_finish(&summary),
@@ -429,11 +494,13 @@ profile_kmeans_fit(PG_FUNCTION_ARGS)
 		values[5] = BoolGetDatum(model->converged);
 		values[6] = int64_array(model->sizes, model->k);
 		values[7] = Int32GetDatum(d);
+		values[8] = Float8GetDatum(quality.silhouette);
+		nulls[8] = !quality.has_silhouette || !isfinite(quality.silhouette);
 	}
 	else
 	{
 		MemoryContextSwitchTo(oldcxt);
-		for (int i = 0; i < 8; i++)
+		for (int i = 0; i < 9; i++)
 			nulls[i] = true;
 		values[2] = Int64GetDatum(0);
 		nulls[2] = false;
@@ -444,6 +511,123 @@ profile_kmeans_fit(PG_FUNCTION_ARGS)
 		MemoryContextDelete(workcxt);
 		PG_RETURN_DATUM(HeapTupleGetDatum(tuple));
 	}
+}
+
+/*
+ * profile.kmeans_select_k(query, ks, scaling, n_init, max_iter, tol, seed):
+ * one fit per k over the same rows, and per k the inertia, silhouette,
+ * Davies-Bouldin and Calinski-Harabasz index; selected marks the k of the
+ * highest silhouette (the smaller k on ties; none when no silhouette is
+ * defined, as with k = 1 only).
+ */
+PG_FUNCTION_INFO_V1(profile_kmeans_select_k);
+Datum
+profile_kmeans_select_k(PG_FUNCTION_ARGS)
+{
+	const char *const argnames[] = {"query", "ks", "scaling", "n_init", "max_iter", "tol", "seed"};
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ArrayType  *ks_array;
+	Datum	   *ks_datums;
+	bool	   *ks_nulls;
+	int			nks;
+	KmeansOptions options;
+	MemoryBudget budget;
+	double	   *points;
+	double	   *work;
+	int32	   *labels;
+	int64		n;
+	int			d;
+	uint64		rows_read;
+	int64		skipped;
+	int			best = -1;
+	double		best_silhouette = 0;
+	double	   *inertia;
+	FitQuality *quality;
+	MemoryContext workcxt;
+	MemoryContext oldcxt;
+
+	for (int i = 0; i < (int) lengthof(argnames); i++)
+		check_arg_not_null(fcinfo, i, argnames[i]);
+	ks_array = PG_GETARG_ARRAYTYPE_P(1);
+	if (ARR_NDIM(ks_array) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("ks must be a one-dimensional array")));
+	deconstruct_array(ks_array, INT4OID, 4, true, TYPALIGN_INT, &ks_datums, &ks_nulls, &nks);
+	check_int_range(nks, 1, 100, "the number of k values");
+	memset(&options, 0, sizeof(options));
+	options.scaling = kmeans_scaling_from_name(text_to_cstring(PG_GETARG_TEXT_PP(2)));
+	options.n_init = PG_GETARG_INT32(3);
+	options.max_iter = PG_GETARG_INT32(4);
+	options.tol = PG_GETARG_FLOAT8(5);
+	options.seed = PG_GETARG_INT64(6);
+	for (int i = 0; i < nks; i++)
+	{
+		if (ks_nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("ks must not contain NULL")));
+		options.k = DatumGetInt32(ks_datums[i]);
+		kmeans_check_options(&options, 1);
+	}
+	InitMaterializedSRF(fcinfo, 0);
+
+	workcxt = AllocSetContextCreate(CurrentMemoryContext, "profile kmeans select k",
+									ALLOCSET_DEFAULT_SIZES);
+	oldcxt = MemoryContextSwitchTo(workcxt);
+	budget_init(&budget, "profile.kmeans_select_k");
+	points = read_matrix("profile.kmeans_select_k", text_to_cstring(PG_GETARG_TEXT_PP(0)),
+						 &n, &d, &rows_read, &skipped, &budget);
+	if (n == 0)
+	{
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextDelete(workcxt);
+		return (Datum) 0;
+	}
+	budget_reserve(&budget, budget_mul(budget_mul(n, d, "k-means"), sizeof(double), "k-means"),
+				   "a copy of the points per fit");
+	budget_reserve_array(&budget, n, sizeof(int32), "labels");
+	work = MemoryContextAllocHuge(workcxt, sizeof(double) * n * d);
+	labels = palloc(sizeof(int32) * n);
+	inertia = palloc(sizeof(double) * nks);
+	quality = palloc(sizeof(FitQuality) * nks);
+	for (int i = 0; i < nks; i++)
+	{
+		KmeansModel *model;
+
+		CHECK_FOR_INTERRUPTS();
+		options.k = DatumGetInt32(ks_datums[i]);
+		memcpy(work, points, sizeof(double) * n * d);
+		model = kmeans_fit(work, n, d, &options, labels, &budget);
+		inertia[i] = model->inertia;
+		fit_quality(work, n, d, labels, model->k, options.seed, true, &budget, &quality[i]);
+		if (quality[i].has_silhouette && isfinite(quality[i].silhouette) &&
+			(best < 0 || quality[i].silhouette > best_silhouette ||
+			 (quality[i].silhouette == best_silhouette && options.k < DatumGetInt32(ks_datums[best]))))
+		{
+			best = i;
+			best_silhouette = quality[i].silhouette;
+		}
+	}
+	MemoryContextSwitchTo(oldcxt);
+	for (int i = 0; i < nks; i++)
+	{
+		Datum		values[6];
+		bool		nulls[6] = {false};
+
+		values[0] = ks_datums[i];
+		values[1] = Float8GetDatum(inertia[i]);
+		values[2] = Float8GetDatum(quality[i].silhouette);
+		nulls[2] = !quality[i].has_silhouette || !isfinite(quality[i].silhouette);
+		values[3] = Float8GetDatum(quality[i].davies_bouldin);
+		nulls[3] = !quality[i].has_davies_bouldin || !isfinite(quality[i].davies_bouldin);
+		values[4] = Float8GetDatum(quality[i].calinski_harabasz);
+		nulls[4] = !quality[i].has_calinski_harabasz || !isfinite(quality[i].calinski_harabasz);
+		values[5] = BoolGetDatum(i == best);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	MemoryContextDelete(workcxt);
+	return (Datum) 0;
 }
 
 /* ---- assignment ---- */
