@@ -74,4 +74,27 @@ SELECT (SELECT count(*) FROM (TABLE par_test.serial EXCEPT TABLE par_test.parts_
 RESET enable_partitionwise_aggregate;
 RESET max_parallel_workers_per_gather;
 
+-- k-means as an aggregate: the model value (bytes) is the same serial
+-- and in parallel, because the rows are put in a canonical
+-- order before fitting
+CREATE TABLE par_test.points AS
+SELECT g, ARRAY[(g % 5) * 10 + (g * 7919) % 13, (g % 3) * 8 + (g * 104729) % 7]::float8[] AS a
+FROM generate_series(1, 20000) g;
+ALTER TABLE par_test.points SET (parallel_workers = 2);
+ANALYZE par_test.points;
+SET max_parallel_workers_per_gather = 0;
+CREATE TABLE par_test.km_serial AS SELECT profile.kmeans(a, 4) AS model FROM par_test.points;
+SET max_parallel_workers_per_gather = 2;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET parallel_leader_participation = off;
+EXPLAIN (COSTS OFF) SELECT profile.kmeans(a, 4) FROM par_test.points;
+SELECT (SELECT profile.kmeans(a, 4) FROM par_test.points) = (SELECT model FROM par_test.km_serial) AS same_model_in_parallel;
+RESET max_parallel_workers_per_gather;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET parallel_leader_participation;
+
 DROP SCHEMA par_test CASCADE;
