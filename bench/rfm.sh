@@ -328,7 +328,12 @@ for size in "${size_list[@]}"; do
     echo "generated and loaded in $(( $(now_ms) - start )) ms"
     say "$size: building $schema.sales (orders JOIN order_lines, guests kept)"
     start=$(now_ms)
+    # synchronous_commit on: under the throw-away cluster's
+    # synchronous_commit = off, VACUUM right after the INSERT cannot set hint
+    # bits (the commit is not flushed yet) and leaves no page all-visible,
+    # so every scan would check every tuple's visibility
     q <<SQL
+SET synchronous_commit = on;
 CREATE TABLE $schema.sales (
     customer_id bigint,
     order_id bigint,
@@ -361,6 +366,7 @@ CREATE TABLE $schema.raw (
 SQL
         zcat "$uci_file" | q -c "\\copy $schema.raw FROM pstdin CSV HEADER"
         q <<SQL
+SET synchronous_commit = on;
 CREATE TABLE $schema.sales (
     customer_id bigint,
     order_id text,

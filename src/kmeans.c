@@ -282,6 +282,12 @@ fit_scaling(KmeansModel *model, double *points, int64 n, MemoryBudget *budget)
 void
 kmeans_scale_point(const KmeansModel *model, const double *x, double *out)
 {
+	/* no scaling: shift 0 and scale 1, so nothing to compute */
+	if (model->scaling == KMEANS_SCALE_NONE)
+	{
+		memcpy(out, x, sizeof(double) * model->d);
+		return;
+	}
 	for (int j = 0; j < model->d; j++)
 		out[j] = (transform(model->scaling, x[j]) - model->shift[j]) / model->scale[j];
 }

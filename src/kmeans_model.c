@@ -99,7 +99,8 @@ features_values(ArrayType *array, int d, int *length)
 				 errmsg("features have %d elements, but the model has %d", n, d)));
 	values = float8_array_data(array);
 	for (int j = 0; j < n; j++)
-		check_finite(values[j], "every feature");
+		if (unlikely(!isfinite(values[j])))
+			check_finite(values[j], "every feature");
 	*length = n;
 	return values;
 }
@@ -648,18 +649,57 @@ assign(const KmeansModel *model, ArrayType *features, double *distance)
 					(errcode(ERRCODE_DATA_EXCEPTION),
 					 errmsg("the model uses log scaling, which needs features above -1, but feature %d is %g",
 							j + 1, x[j])));
-	kmeans_scale_point(model, x, scaled);
-	cluster = kmeans_nearest(model, scaled, &dist_sq);
+	if (model->scaling == KMEANS_SCALE_NONE)
+		cluster = kmeans_nearest(model, x, &dist_sq);	/* nothing to scale */
+	else
+	{
+		kmeans_scale_point(model, x, scaled);
+		cluster = kmeans_nearest(model, scaled, &dist_sq);
+	}
 	*distance = sqrt(dist_sq);
 	return cluster;
 }
 
+/*
+ * The model a call names, kept in fn_extra between the calls of a query:
+ * looked up again only when the name differs or the model cache was reset
+ * (a model changed, model_cache_generation).
+ */
+typedef struct NameCache
+{
+	char	   *name;			/* NUL-terminated */
+	int			len;
+	uint64		generation;
+	KmeansModel *model;
+	char	  **labels;			/* kmeans_assign_detail: k labels or NULLs,
+								 * read once per model */
+} NameCache;
+
 static KmeansModel *
 model_by_name(FunctionCallInfo fcinfo)
 {
-	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	text	   *name = PG_GETARG_TEXT_PP(0);
+	int			len = VARSIZE_ANY_EXHDR(name);
+	NameCache  *cache = fcinfo->flinfo->fn_extra;
 
-	return (KmeansModel *) model_get(name, KMEANS_MODEL_KIND, kmeans_model_decode_row);
+	if (cache == NULL)
+		cache = fcinfo->flinfo->fn_extra =
+			MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(NameCache));
+	if (cache->model == NULL || cache->generation != model_cache_generation() ||
+		cache->len != len || memcmp(cache->name, VARDATA_ANY(name), len) != 0)
+	{
+		char	   *cname = text_to_cstring(name);
+
+		cache->model = NULL;
+		cache->labels = NULL;
+		cache->model = (KmeansModel *) model_get(cname, KMEANS_MODEL_KIND, kmeans_model_decode_row);
+		cache->generation = model_cache_generation();
+		if (cache->name)
+			pfree(cache->name);
+		cache->name = MemoryContextStrdup(fcinfo->flinfo->fn_mcxt, cname);
+		cache->len = len;
+	}
+	return cache->model;
 }
 
 /* A model value (bytea) decoded once per query and argument value */
@@ -672,9 +712,16 @@ typedef struct ValueCache
 static KmeansModel *
 model_by_value(FunctionCallInfo fcinfo)
 {
-	bytea	   *body = PG_GETARG_BYTEA_PP(0);
+	bytea	   *body;
 	ValueCache *cache = fcinfo->flinfo->fn_extra;
 
+	/*
+	 * A constant or parameter is the same value on every call of the query:
+	 * decoded (and detoasted) once.
+	 */
+	if (cache != NULL && get_fn_expr_arg_stable(fcinfo->flinfo, 0))
+		return cache->model;
+	body = PG_GETARG_BYTEA_PP(0);
 	if (cache == NULL || VARSIZE_ANY(cache->body) != VARSIZE_ANY(body) ||
 		memcmp(cache->body, body, VARSIZE_ANY(body)) != 0)
 	{
@@ -708,28 +755,20 @@ profile_kmeans_assign_value(PG_FUNCTION_ARGS)
 	PG_RETURN_INT32(assign(model_by_value(fcinfo), PG_GETARG_ARRAYTYPE_P(1), &distance) + 1);
 }
 
-/* Labels of one model, read once per query */
-typedef struct LabelCache
-{
-	char	   *model;
-	int			k;
-	char	  **labels;			/* k; NULL when unset */
-} LabelCache;
-
-static LabelCache *
+/* The labels of the named model, read once per query and model */
+static char **
 load_labels(FunctionCallInfo fcinfo, const char *name, int k)
 {
-	LabelCache *cache = fcinfo->flinfo->fn_extra;
+	NameCache  *cache = fcinfo->flinfo->fn_extra;
 	MemoryContext cxt = fcinfo->flinfo->fn_mcxt;
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		args[1];
+	char	  **labels;
 
-	if (cache && strcmp(cache->model, name) == 0 && cache->k == k)
-		return cache;
-	cache = MemoryContextAllocZero(cxt, sizeof(LabelCache));
-	cache->model = MemoryContextStrdup(cxt, name);
-	cache->k = k;
-	cache->labels = MemoryContextAllocZero(cxt, sizeof(char *) * k);
+	Assert(cache != NULL);
+	if (cache->labels)
+		return cache->labels;
+	labels = MemoryContextAllocZero(cxt, sizeof(char *) * k);
 	args[0] = CStringGetTextDatum(name);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -745,11 +784,11 @@ load_labels(FunctionCallInfo fcinfo, const char *name, int k)
 		char	   *label = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2);
 
 		if (!isnull && cluster >= 1 && cluster <= k && label)
-			cache->labels[cluster - 1] = MemoryContextStrdup(cxt, label);
+			labels[cluster - 1] = MemoryContextStrdup(cxt, label);
 	}
 	SPI_finish();
-	fcinfo->flinfo->fn_extra = cache;
-	return cache;
+	cache->labels = labels;
+	return labels;
 }
 
 /* profile.kmeans_assign_detail(model, features): cluster, distance, label */
@@ -761,7 +800,7 @@ profile_kmeans_assign_detail(PG_FUNCTION_ARGS)
 	KmeansModel *model = model_by_name(fcinfo);
 	double		distance;
 	int			cluster = assign(model, PG_GETARG_ARRAYTYPE_P(1), &distance);
-	LabelCache *labels = load_labels(fcinfo, name, model->k);
+	char	  **labels = load_labels(fcinfo, name, model->k);
 	TupleDesc	tupdesc;
 	Datum		values[3];
 	bool		nulls[3] = {false};
@@ -771,8 +810,8 @@ profile_kmeans_assign_detail(PG_FUNCTION_ARGS)
 	tupdesc = BlessTupleDesc(tupdesc);
 	values[0] = Int32GetDatum(cluster + 1);
 	values[1] = Float8GetDatum(distance);
-	if (labels->labels[cluster])
-		values[2] = CStringGetTextDatum(labels->labels[cluster]);
+	if (labels[cluster])
+		values[2] = CStringGetTextDatum(labels[cluster]);
 	else
 		nulls[2] = true;
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));

@@ -110,7 +110,8 @@ row_values(ArrayType *array, int d, int *length)
 							   (ARR_HASNULL(array) ? (Size) array->dataoffset
 								: ARR_OVERHEAD_NONULLS(1)));
 	for (int j = 0; j < n; j++)
-		check_finite(values[j], "every feature");
+		if (unlikely(!isfinite(values[j])))
+			check_finite(values[j], "every feature");
 	*length = n;
 	return values;
 }
@@ -252,10 +253,18 @@ typedef struct StepCache
 } StepCache;
 
 static KmeansModel *
-step_model(FunctionCallInfo fcinfo, bytea *body)
+step_model(FunctionCallInfo fcinfo)
 {
 	StepCache  *cache = fcinfo->flinfo->fn_extra;
+	bytea	   *body;
 
+	/*
+	 * A constant or parameter is the same value on every row of the query:
+	 * decoded (and detoasted) once.
+	 */
+	if (cache != NULL && get_fn_expr_arg_stable(fcinfo->flinfo, 2))
+		return cache->model;
+	body = PG_GETARG_BYTEA_PP(2);
 	if (cache == NULL || VARSIZE_ANY(cache->body) != VARSIZE_ANY(body) ||
 		memcmp(cache->body, body, VARSIZE_ANY(body)) != 0)
 	{
@@ -297,6 +306,7 @@ profile_kmeans_step_transfn(PG_FUNCTION_ARGS)
 	KmeansModel *model;
 	StepCache  *cache;
 	const double *x;
+	const double *scaled;
 	int			k,
 				d,
 				length;
@@ -305,7 +315,7 @@ profile_kmeans_step_transfn(PG_FUNCTION_ARGS)
 
 	check_aggregate_call(fcinfo, "profile.kmeans_step_transfn");
 	check_arg_not_null(fcinfo, 2, "model");
-	model = step_model(fcinfo, PG_GETARG_BYTEA_PP(2));
+	model = step_model(fcinfo);
 	cache = fcinfo->flinfo->fn_extra;
 	k = model->k;
 	d = model->d;
@@ -346,14 +356,20 @@ profile_kmeans_step_transfn(PG_FUNCTION_ARGS)
 						(errcode(ERRCODE_DATA_EXCEPTION),
 						 errmsg("log scaling needs every value above -1, but feature %d has %g",
 								j + 1, x[j])));
-	kmeans_scale_point(model, x, cache->scaled);
-	c = kmeans_nearest(model, cache->scaled, &dist);
+	if (model->scaling == KMEANS_SCALE_NONE)
+		scaled = x;				/* nothing to compute */
+	else
+	{
+		kmeans_scale_point(model, x, cache->scaled);
+		scaled = cache->scaled;
+	}
+	c = kmeans_nearest(model, scaled, &dist);
 	s[2] += 1;
 	s[3] += dist;
 	STEP_COUNTS(s)[c] += 1;
 	for (int j = 0; j < d; j++)
-		STEP_SUMS(s, k)[(Size) c * d + j] += cache->scaled[j];
-	keep_far(STEP_FAR(s, k, d), STEP_FARPTS(s, k, d), k, d, dist, cache->scaled);
+		STEP_SUMS(s, k)[(Size) c * d + j] += scaled[j];
+	keep_far(STEP_FAR(s, k, d), STEP_FARPTS(s, k, d), k, d, dist, scaled);
 	PG_RETURN_ARRAYTYPE_P(state);
 }
 

@@ -59,6 +59,7 @@ static HTAB *model_cache = NULL;
 static MemoryContext model_cache_cxt = NULL;
 static Oid	models_relid = InvalidOid;
 static uint64 model_loads = 0;
+static uint64 model_generation = 1;	/* changes whenever the cache is reset */
 
 static void model_relcache_callback(Datum arg, Oid relid);
 
@@ -85,6 +86,18 @@ model_cache_reset(void)
 	model_cache_cxt = NULL;
 	model_cache = NULL;
 	models_relid = InvalidOid;
+	model_generation++;
+}
+
+/*
+ * model_cache_generation: changes whenever cached models may have been
+ * freed; a caller keeping a pointer from model_get() across calls (in
+ * fn_extra) must look the model up again when it has changed.
+ */
+uint64
+model_cache_generation(void)
+{
+	return model_generation;
 }
 
 int

@@ -281,6 +281,7 @@ extern void model_check_name(const char *name);
 extern void model_cache_reset(void);
 extern int	model_cache_entries(void);
 extern uint64 model_cache_loads(void);
+extern uint64 model_cache_generation(void);
 
 /* params and summary objects: begin, then key + appended value, finish */
 extern void model_json_begin(StringInfo buf);
