@@ -213,7 +213,7 @@ SELECT * FROM profile.kmeans_fit('km_bad', 'SELECT g, CASE g WHEN 1 THEN ARRAY[1
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM profile.kmeans_fit('km_bad', 'SELECT 1, ''{{1,2},{3,4}}''::float8[]', 1);      -- 2202E
 \echo :LAST_ERROR_SQLSTATE
-SELECT * FROM profile.kmeans_fit('km_bad', 'SELECT 1, ''{}''::float8[]', 1);                 -- 22000
+SELECT * FROM profile.kmeans_fit('km_bad', 'SELECT 1, ''{}''::float8[]', 1);                 -- 2202E
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM profile.kmeans_fit('km_bad', 'SELECT 1, ARRAY[1.0]::float8[]', 0);             -- 22023
 \echo :LAST_ERROR_SQLSTATE

@@ -21,7 +21,9 @@
 
 #include <math.h>
 
+#include "catalog/pg_type.h"
 #include "fmgr.h"
+#include "utils/array.h"
 #include "utils/float.h"
 
 #include "profile.h"
@@ -96,6 +98,50 @@ check_aggregate_call(FunctionCallInfo fcinfo, const char *fname)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("%s can only be called by an aggregate", fname)));
 	return aggcxt;
+}
+
+/*
+ * float8_array_values: the elements of a double precision[] of any shape
+ * (ARR_DATA_PTR, spelt out: the macro trips -Wsign-compare).  NULL
+ * elements must have been ruled out by the caller.
+ */
+const double *
+float8_array_values(ArrayType *array)
+{
+	return (const double *) ((const char *) array +
+							 (ARR_HASNULL(array) ? (Size) array->dataoffset
+							  : (Size) ARR_OVERHEAD_NONULLS(ARR_NDIM(array))));
+}
+
+/*
+ * check_features: the elements of a feature vector (double precision[]),
+ * after checking its shape: one dimension and not empty (2202E), no NULL
+ * element (22000), and expected elements when expected > 0 (22000).
+ * Values are not checked here: callers check finiteness as they read.
+ * *length is set to the number of elements.
+ */
+const double *
+check_features(ArrayType *array, int expected, int *length)
+{
+	if (ARR_ELEMTYPE(array) != FLOAT8OID)
+		elog(ERROR, "features must be a double precision array");
+	if (ARR_NDIM(array) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 ARR_NDIM(array) == 0 ?
+				 errmsg("features must not be an empty array") :
+				 errmsg("features must be a one-dimensional array, not %d-dimensional",
+						ARR_NDIM(array))));
+	if (ARR_HASNULL(array) && array_contains_nulls(array))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("features must not contain NULL elements")));
+	*length = ARR_DIMS(array)[0];
+	if (expected > 0 && *length != expected)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("features have %d elements, but %d are expected", *length, expected)));
+	return float8_array_values(array);
 }
 
 /* ---- memory budget ---- */

@@ -54,54 +54,18 @@
 /* ---- features ---- */
 
 /*
- * The elements of a float8[] without NULL elements.  (ARR_DATA_PTR mixes
- * signed and unsigned operands, which -Wextra refuses.)
- */
-static inline const double *
-float8_array_data(ArrayType *array)
-{
-	Size		offset = ARR_HASNULL(array) ? (Size) array->dataoffset
-		: ARR_OVERHEAD_NONULLS(ARR_NDIM(array));
-
-	return (const double *) ((const char *) array + offset);
-}
-
-/*
- * features_values: the elements of a float8[] feature vector, checked:
- * one dimension (2202E), no NULL element and nothing infinite (22000), and
- * d elements when d > 0 (22000).  Returns a pointer into the array.
+ * features_values: the elements of a feature vector, checked (shape:
+ * check_features; every value finite, 22000), d of them when d > 0.
+ * Returns a pointer into the array.
  */
 static const double *
 features_values(ArrayType *array, int d, int *length)
 {
-	int			n;
-	const double *values;
+	const double *values = check_features(array, d, length);
 
-	if (ARR_NDIM(array) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("features must be a one-dimensional array, not %d-dimensional",
-						ARR_NDIM(array))));
-	if (ARR_ELEMTYPE(array) != FLOAT8OID)
-		elog(ERROR, "features must be double precision[]");
-	if (ARR_HASNULL(array) && array_contains_nulls(array))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("features must not contain NULL elements")));
-	n = ARR_NDIM(array) == 0 ? 0 : ARR_DIMS(array)[0];
-	if (n == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("features must not be empty")));
-	if (d > 0 && n != d)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("features have %d elements, but the model has %d", n, d)));
-	values = float8_array_data(array);
-	for (int j = 0; j < n; j++)
+	for (int j = 0; j < *length; j++)
 		if (unlikely(!isfinite(values[j])))
 			check_finite(values[j], "every feature");
-	*length = n;
 	return values;
 }
 
@@ -366,7 +330,7 @@ read_init(ArrayType *array, int k, int d)
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("initial centroids must be a %d x %d array, not %d elements", k, d, nelems)));
 	init = palloc(sizeof(double) * nelems);
-	memcpy(init, float8_array_data(array), sizeof(double) * nelems);
+	memcpy(init, float8_array_values(array), sizeof(double) * nelems);
 	for (int i = 0; i < nelems; i++)
 		check_finite(init[i], "every initial centroid value");
 	return init;

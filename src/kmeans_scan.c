@@ -86,33 +86,15 @@ check_state(Datum datum, int min_length, const char *what)
 	return array;
 }
 
-/* The finite elements of a 1-D float8[] without NULLs, d of them if d > 0 */
+/* The elements of a feature vector, checked, d of them if d > 0 */
 static const double *
 row_values(ArrayType *array, int d, int *length)
 {
-	int			n;
-	const double *values;
+	const double *values = check_features(array, d, length);
 
-	if (ARR_NDIM(array) != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("features must be a one-dimensional array")));
-	if (ARR_HASNULL(array) && array_contains_nulls(array))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("features must not contain NULL elements")));
-	n = ARR_DIMS(array)[0];
-	if (d > 0 && n != d)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("features have %d elements, but %d are expected", n, d)));
-	values = (const double *) ((const char *) array +
-							   (ARR_HASNULL(array) ? (Size) array->dataoffset
-								: ARR_OVERHEAD_NONULLS(1)));
-	for (int j = 0; j < n; j++)
+	for (int j = 0; j < *length; j++)
 		if (unlikely(!isfinite(values[j])))
 			check_finite(values[j], "every feature");
-	*length = n;
 	return values;
 }
 
@@ -725,9 +707,7 @@ profile_kmeans_fit_scan(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
 					 errmsg("initial centroids must be a %d x %d array without NULLs", k, d)));
-		values = (const double *) ((const char *) init +
-								   (ARR_HASNULL(init) ? (Size) init->dataoffset
-									: ARR_OVERHEAD_NONULLS(ARR_NDIM(init))));
+		values = float8_array_values(init);
 		for (int c = 0; c < k; c++)
 		{
 			for (int j = 0; j < d; j++)

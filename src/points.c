@@ -269,25 +269,6 @@ check_same_params(const PointsSpec *spec, const PointsData *points,
 							   points->params[i], params[i])));
 }
 
-/* The features array of a row: 1-D (2202E), no NULL elements (22000) */
-static void
-check_features_array(ArrayType *array)
-{
-	if (ARR_ELEMTYPE(array) != FLOAT8OID)
-		elog(ERROR, "features must be a double precision array");
-	if (ARR_NDIM(array) != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 ARR_NDIM(array) == 0 ?
-				 errmsg("features must not be an empty array") :
-				 errmsg("features must be a one-dimensional array, not %d-dimensional",
-						ARR_NDIM(array))));
-	if (array_contains_nulls(array))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("features must not contain NULL elements")));
-}
-
 /*
  * points_transfn: the whole transition function of an aggregate over
  * (state bytea, features float8[] [, label integer] [, parameters]).
@@ -315,8 +296,7 @@ points_transfn(FunctionCallInfo fcinfo, const PointsSpec *spec, const int64 *par
 	}
 
 	array = PG_GETARG_ARRAYTYPE_P(1);
-	check_features_array(array);
-	dim = ARR_DIMS(array)[0];
+	values = check_features(array, 0, &dim);
 
 	if (PG_ARGISNULL(0))
 	{
@@ -347,10 +327,6 @@ points_transfn(FunctionCallInfo fcinfo, const PointsSpec *spec, const int64 *par
 	}
 
 	/* check every value before the row counts */
-	/* ARR_DATA_PTR, spelt out: the macro trips -Wsign-compare */
-	values = (const double *) ((char *) array +
-							   (ARR_HASNULL(array) ? (Size) array->dataoffset :
-								(Size) ARR_OVERHEAD_NONULLS(1)));
 	row = points->data + (Size) points->count * dim;
 	for (int32 j = 0; j < dim; j++)
 	{

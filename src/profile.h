@@ -17,6 +17,7 @@
 #define PROFILE_H
 
 #include "fmgr.h"
+#include "utils/array.h"
 #include "lib/stringinfo.h"
 #include "utils/date.h"
 #include "utils/jsonb.h"
@@ -40,6 +41,9 @@ extern void check_arg_not_null(FunctionCallInfo fcinfo, int argno,
 							   const char *argname);
 extern MemoryContext check_aggregate_call(FunctionCallInfo fcinfo,
 										  const char *fname);
+extern const double *check_features(ArrayType *array, int expected,
+									int *length);
+extern const double *float8_array_values(ArrayType *array);
 
 /* ---- memory budget (check.c) ---- */
 
