@@ -755,6 +755,12 @@ profile_kmeans_fit_scan(PG_FUNCTION_ARGS)
 		for (int c = 0; c < k; c++)
 			model->sizes[c] = 1;
 		step = run_pass("profile.kmeans_step(q.f, $1)", sql, kmeans_model_encode(model), false);
+		if (step == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("the query given to profile.kmeans_fit_scan returned no rows in pass %d",
+							model->iterations),
+					 errhint("The query must return the same rows on every pass; avoid volatile functions in it.")));
 		step = check_state(PointerGetDatum(step), 4, "kmeans_step");
 		s = state_values(step);
 		model->n = (int64) s[2];
