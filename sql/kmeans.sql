@@ -192,6 +192,10 @@ SELECT * FROM profile.kmeans_fit_scan('km_bad', 'SELECT g, a FROM km_test.pts', 
 SELECT * FROM profile.kmeans_fit_scan('km_bad', 'SELECT g, a FROM km_test.pts) x; SELECT (1', 2);  -- 42601
 \echo :LAST_ERROR_SQLSTATE
 SELECT model, points FROM profile.kmeans_fit_scan('km_bad', 'SELECT g, a FROM km_test.pts WHERE false', 2);
+SELECT * FROM profile.kmeans_fit_scan('km_bad', 'SELECT 1', 2);       -- 42804
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM profile.kmeans_fit_scan('km_bad', 'SELECT 1, now()', 2);  -- 42804
+\echo :LAST_ERROR_SQLSTATE
 SELECT profile.kmeans_step_combinefn('{1,2,3}', '{4}');           -- 0A000
 \echo :LAST_ERROR_SQLSTATE
 

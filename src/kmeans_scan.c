@@ -49,6 +49,12 @@
 
 #include "profile.h"
 
+/* The inner query's columns, as profile.kmeans_fit has them */
+static const InnerColumn scan_columns[2] = {
+	{"id", INNER_KEY, false},
+	{"features", INNER_FLOAT8_ARRAY, false},
+};
+
 /* ---- double precision[] states ---- */
 
 static ArrayType *
@@ -508,11 +514,6 @@ sift_up(SampleRow *heap, int64 i)
 	}
 }
 
-static const InnerColumn scan_columns[2] = {
-	{"id", INNER_KEY, false},
-	{"features", INNER_FLOAT8_ARRAY, false},
-};
-
 /*
  * The sample pass: the rows with the sample_size smallest hashes (the same
  * rows whatever the order), in original units.
@@ -610,6 +611,9 @@ profile_kmeans_fit_scan(PG_FUNCTION_ARGS)
 	model_check_name(name);
 	sql = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	inner_query_check("profile.kmeans_fit_scan", sql);
+	/* its columns, checked as every inner query's are (42804), before use */
+	inner_query_close(inner_query_open("profile.kmeans_fit_scan", sql, scan_columns,
+									   lengthof(scan_columns)));
 	memset(&options, 0, sizeof(options));
 	options.k = k = PG_GETARG_INT32(2);
 	options.scaling = kmeans_scaling_from_name(text_to_cstring(PG_GETARG_TEXT_PP(3)));
