@@ -1,0 +1,100 @@
+#!/usr/bin/perl
+# Cancellation: every function that can run long, on input large enough to
+# take seconds, stops with 57014 under statement_timeout and after
+# pg_cancel_backend from a second session, and the session is usable
+# afterwards.  How long the stop took is printed (diag), never asserted:
+# timings do not go into tests.  Needs the running cluster of
+# scripts/test.sh (PGHOST, PGPORT).
+use strict;
+use warnings;
+use Test::More;
+use Time::HiRes qw(time sleep);
+
+plan skip_all => 'no server (PGHOST/PGPORT unset)' unless $ENV{PGHOST} && $ENV{PGPORT};
+
+$ENV{PGOPTIONS} = '-c client_min_messages=warning';
+my $bin = $ENV{PROFILE_PG_BIN} // '/usr/lib/postgresql/15/bin';
+my $db = 'profile_cancel';
+
+sub psql_run {
+    my ($sql) = @_;
+    my $out = `"$bin/psql" -X -q -A -t -v VERBOSITY=verbose -d $db -f - 2>&1 <<'PROFILE_SQL_END'
+$sql
+PROFILE_SQL_END`;
+    return $out;
+}
+
+system("$bin/psql", '-X', '-q', '-d', 'postgres', '-c', "DROP DATABASE IF EXISTS $db") == 0 or BAIL_OUT('drop');
+system("$bin/psql", '-X', '-q', '-d', 'postgres', '-c', "CREATE DATABASE $db") == 0 or BAIL_OUT('create');
+my $setup = psql_run(<<'SQL');
+\set ON_ERROR_STOP on
+CREATE EXTENSION profile;
+CREATE TABLE sales AS
+SELECT g % 200000 AS customer_id, timestamptz '2024-01-01' + (g % 700) * interval '1 day' AS ordered_at,
+       (g % 97)::numeric AS amount, g AS order_id
+FROM generate_series(1, 3000000) g;
+CREATE TABLE pts AS
+SELECT g AS id, ARRAY[(g::bigint * 7919) % 1000, (g::bigint * 104729) % 997, g % 13]::float8[] AS f
+FROM generate_series(1, 300000) g;
+ANALYZE sales;
+ANALYZE pts;
+SQL
+ok($setup !~ /ERROR/, 'set-up: 3M sales rows, 300k points') or diag($setup);
+
+# Each runs for seconds when left alone
+my @long = (
+    ['profile.rfm', q{SELECT count(*) FROM profile.rfm('SELECT customer_id, ordered_at, amount, order_id FROM sales', '2026-01-01')}],
+    ['profile.rfm_summary', q{SELECT count(*) FROM (SELECT customer_id, profile.rfm_summary(ordered_at, amount, '2026-01-01', order_id::bigint) FROM sales GROUP BY 1) t}],
+    ['profile.quantile_score', q{SELECT max(s) FROM (SELECT profile.quantile_score(amount, 5) OVER () AS s FROM sales) t}],
+    ['profile.kmeans_fit', q{SELECT * FROM profile.kmeans_fit('cancel_km', 'SELECT id, f FROM pts', 60, n_init => 10)}],
+    ['profile.kmeans_fit_scan', q{SELECT * FROM profile.kmeans_fit_scan('cancel_km_scan', 'SELECT id, f FROM pts', 60)}],
+    ['profile.kmeans_select_k', q{SELECT * FROM profile.kmeans_select_k('SELECT id, f FROM pts', ARRAY[20, 40, 60])}],
+    ['profile.kmeans (aggregate)', q{SELECT length(profile.kmeans(f, 60, '{"n_init": 10}')) FROM pts}],
+    ['profile.silhouette', q{SELECT profile.silhouette(f, (id % 5)::int, 300000, 1) FROM pts}],
+    ['profile.pca', q{SELECT (profile.pca(f || f || f, 2)).n FROM pts, generate_series(1, 10)}],
+);
+
+for my $case (@long) {
+    my ($name, $sql) = @$case;
+    my $start = time;
+    my $out = psql_run("SET statement_timeout = '300ms';\n$sql;\nRESET statement_timeout;\nSELECT 'alive';");
+    my $elapsed = time - $start;
+    ok($out =~ /ERROR:\s+57014/ && $out =~ /alive/, "$name stops with 57014 at statement_timeout, the session goes on")
+      or diag($out);
+    diag(sprintf('%s: statement_timeout 300 ms, stopped after %.0f ms (psql round trip included)', $name, 1000 * $elapsed));
+}
+
+# pg_cancel_backend from a second session
+{
+    my $start = time;
+    my $pid = open(my $fh, '-|');
+    die "fork: $!" unless defined $pid;
+    if ($pid == 0) {
+        exec("$bin/psql", '-X', '-q', '-A', '-t', '-v', 'VERBOSITY=verbose', '-d', $db,
+             '-c', "SET application_name = 'profile_cancel_me'",
+             '-c', "SELECT * FROM profile.kmeans_fit('cancel_km2', 'SELECT id, f FROM pts', 60, n_init => 20)",
+             '-c', "SELECT 'alive'")
+          or die "exec: $!";
+    }
+    my $cancelled = '';
+    for (1 .. 100) {
+        sleep 0.1;
+        $cancelled = `"$bin/psql" -X -q -A -t -d $db -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'profile_cancel_me' AND state = 'active'"`;
+        last if $cancelled =~ /t/;
+    }
+    local $/;
+    my $out = <$fh> // '';
+    close $fh;
+    my $elapsed = time - $start;
+    ok($cancelled =~ /t/, 'a second session found the fit running and cancelled it');
+    # psql prints the error on stderr, which this pipe does not capture;
+    # the fit must not have completed, and the session must go on
+    ok($out !~ /cancel_km2/ && $out =~ /alive/, 'the fit stopped and the session answered afterwards') or diag($out);
+    diag(sprintf('pg_cancel_backend: whole round %.0f ms', 1000 * $elapsed));
+}
+
+is(`"$bin/psql" -X -q -A -t -d $db -c "SELECT count(*) FROM profile.models WHERE name LIKE 'cancel%'"` =~ s/\s+//gr,
+   '0', 'no cancelled fit stored a model');
+
+system("$bin/psql", '-X', '-q', '-d', 'postgres', '-c', "DROP DATABASE $db");
+done_testing();
