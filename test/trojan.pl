@@ -1,7 +1,8 @@
 #!/usr/bin/perl
 # A "trojan" install: hostile look-alikes of the built-in functions and
 # operators the extension uses are planted in schema public (first on the
-# search_path) before CREATE EXTENSION; they raise when called.  The
+# search_path) before CREATE EXTENSION, and in pg_temp; they raise when
+# called.  The
 # install, and a run of every capability, must call none of them.  Needs
 # the running cluster of scripts/test.sh (PGHOST, PGPORT).
 use strict;
@@ -93,6 +94,30 @@ for my $run (@runs) {
     ($ok, $out) = psql($db, $sql);
     ok($ok && $out !~ /trojan called/, "$name calls none of them") or diag($out);
 }
+
+# the same look-alikes in pg_temp, named first on the search_path of the
+# session that then runs the capabilities.  (PostgreSQL never looks up
+# functions and operators in pg_temp unless they are qualified; this shows
+# that nothing in the extension qualifies them so, nor trips on a temporary
+# look-alike.)
+my $temp_traps = <<'SQL';
+SET search_path = pg_temp, public, pg_catalog;
+CREATE FUNCTION pg_temp.trap() RETURNS boolean LANGUAGE plpgsql AS
+$$BEGIN RAISE EXCEPTION 'trojan called'; END$$;
+CREATE FUNCTION pg_temp.texteq2(text, text) RETURNS boolean LANGUAGE sql AS 'SELECT pg_temp.trap()';
+CREATE OPERATOR pg_temp.= (LEFTARG = text, RIGHTARG = text, FUNCTION = pg_temp.texteq2);
+CREATE FUNCTION pg_temp.now() RETURNS timestamptz LANGUAGE sql AS 'SELECT CASE WHEN pg_temp.trap() THEN now() END';
+CREATE FUNCTION pg_temp.count(bigint) RETURNS bigint LANGUAGE sql AS 'SELECT CASE WHEN pg_temp.trap() THEN 1::bigint END';
+SQL
+($ok, $out) = psql($db, $temp_traps . "SELECT 'a'::text OPERATOR(pg_temp.=) 'a'::text;");
+ok(!$ok && $out =~ /trojan called/, 'a look-alike in pg_temp is callable in its session') or diag($out);
+# (the objects the first round created are removed first, with qualified
+# operators: this session's unqualified = is the trap)
+my $cleanup = q{
+    DELETE FROM profile.rfm_segment_maps WHERE name OPERATOR(pg_catalog.=) 'trojan_map';
+    DELETE FROM profile.models WHERE name OPERATOR(pg_catalog.~~) 'trojan%';};
+($ok, $out) = psql($db, $temp_traps . $cleanup . $runs[0][1] . $runs[1][1] . $runs[3][1]);
+ok($ok && $out !~ /trojan called/, 'RFM, models, maps and k-means call none of the pg_temp look-alikes') or diag($out);
 
 system("$bin/psql", '-X', '-q', '-d', 'postgres', '-c', "DROP DATABASE $db");
 done_testing();
