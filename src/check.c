@@ -144,6 +144,16 @@ check_features(ArrayType *array, int expected, int *length)
 	return float8_array_values(array);
 }
 
+/* qsort comparator of doubles, ascending (the values are finite) */
+int
+compare_float8(const void *a, const void *b)
+{
+	double		x = *(const double *) a;
+	double		y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
 /* ---- memory budget ---- */
 
 /* Format a byte count the way pg_size_pretty does, into buf */

@@ -164,15 +164,6 @@ kmeans_canonical_order(double *points, int64 n, int d, MemoryBudget *budget)
 
 /* ---- scaling ---- */
 
-static int
-compare_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a;
-	double		y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
 /* Linear-interpolation quantile of sorted[n], as numpy's percentile */
 static double
 quantile_linear(const double *sorted, int64 n, double q)
@@ -248,7 +239,7 @@ fit_scaling(KmeansModel *model, double *points, int64 n, MemoryBudget *budget)
 			case KMEANS_SCALE_ROBUST:
 				for (int64 i = 0; i < n; i++)
 					column[i] = points[i * d + j];
-				qsort(column, n, sizeof(double), compare_double);
+				qsort(column, n, sizeof(double), compare_float8);
 				shift = quantile_linear(column, n, 0.5);
 				scale = quantile_linear(column, n, 0.75) - quantile_linear(column, n, 0.25);
 				break;
@@ -303,21 +294,7 @@ kmeans_unscale_point(const KmeansModel *model, const double *x, double *out)
 	}
 }
 
-/* ---- distances ---- */
-
-static inline double
-squared_distance(const double *a, const double *b, int d)
-{
-	double		sum = 0.0;
-
-	for (int j = 0; j < d; j++)
-	{
-		double		diff = a[j] - b[j];
-
-		sum += diff * diff;
-	}
-	return sum;
-}
+/* ---- distances (squared_distance is in profile.h) ---- */
 
 /* Nearest of k centroids; ties go to the lower cluster number */
 static inline int

@@ -671,33 +671,40 @@ typedef struct ValueCache
 {
 	bytea	   *body;
 	KmeansModel *model;
+	double	   *scratch;		/* d doubles for the caller */
 } ValueCache;
 
-static KmeansModel *
-model_by_value(FunctionCallInfo fcinfo)
+/*
+ * kmeans_model_from_arg: the model value of argument argno, decoded once
+ * per query and value (kept in fn_extra), with d doubles of scratch space
+ * in *scratch when asked.  A constant or parameter is the same value on
+ * every call of the query: then it is not even detoasted again.
+ */
+KmeansModel *
+kmeans_model_from_arg(FunctionCallInfo fcinfo, int argno, double **scratch)
 {
-	bytea	   *body;
 	ValueCache *cache = fcinfo->flinfo->fn_extra;
+	bytea	   *body;
 
-	/*
-	 * A constant or parameter is the same value on every call of the query:
-	 * decoded (and detoasted) once.
-	 */
-	if (cache != NULL && get_fn_expr_arg_stable(fcinfo->flinfo, 0))
-		return cache->model;
-	body = PG_GETARG_BYTEA_PP(0);
-	if (cache == NULL || VARSIZE_ANY(cache->body) != VARSIZE_ANY(body) ||
-		memcmp(cache->body, body, VARSIZE_ANY(body)) != 0)
+	if (cache == NULL || !get_fn_expr_arg_stable(fcinfo->flinfo, argno))
 	{
-		MemoryContext oldcxt = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+		body = PG_GETARG_BYTEA_PP(argno);
+		if (cache == NULL || VARSIZE_ANY(cache->body) != VARSIZE_ANY(body) ||
+			memcmp(cache->body, body, VARSIZE_ANY(body)) != 0)
+		{
+			MemoryContext oldcxt = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 
-		if (cache == NULL)
-			cache = fcinfo->flinfo->fn_extra = palloc0(sizeof(ValueCache));
-		cache->model = kmeans_model_decode("(value)", body);
-		cache->body = palloc(VARSIZE_ANY(body));
-		memcpy(cache->body, body, VARSIZE_ANY(body));
-		MemoryContextSwitchTo(oldcxt);
+			if (cache == NULL)
+				cache = fcinfo->flinfo->fn_extra = palloc0(sizeof(ValueCache));
+			cache->model = kmeans_model_decode("(value)", body);
+			cache->body = palloc(VARSIZE_ANY(body));
+			memcpy(cache->body, body, VARSIZE_ANY(body));
+			cache->scratch = palloc(sizeof(double) * cache->model->d);
+			MemoryContextSwitchTo(oldcxt);
+		}
 	}
+	if (scratch)
+		*scratch = cache->scratch;
 	return cache->model;
 }
 
@@ -716,7 +723,7 @@ profile_kmeans_assign_value(PG_FUNCTION_ARGS)
 {
 	double		distance;
 
-	PG_RETURN_INT32(assign(model_by_value(fcinfo), PG_GETARG_ARRAYTYPE_P(1), &distance) + 1);
+	PG_RETURN_INT32(assign(kmeans_model_from_arg(fcinfo, 0, NULL), PG_GETARG_ARRAYTYPE_P(1), &distance) + 1);
 }
 
 /* The labels of the named model, read once per query and model */

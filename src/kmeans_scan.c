@@ -232,43 +232,6 @@ profile_kmeans_scaling_stats_combinefn(PG_FUNCTION_ARGS)
 #define STEP_FAR(s, k, d)	((s) + 4 + (k) + (k) * (d))
 #define STEP_FARPTS(s, k, d) ((s) + 4 + 2 * (k) + (k) * (d))
 
-/* The model value of a step, decoded once per query (same bytes) */
-typedef struct StepCache
-{
-	bytea	   *body;
-	KmeansModel *model;
-	double	   *scaled;			/* d scratch */
-} StepCache;
-
-static KmeansModel *
-step_model(FunctionCallInfo fcinfo)
-{
-	StepCache  *cache = fcinfo->flinfo->fn_extra;
-	bytea	   *body;
-
-	/*
-	 * A constant or parameter is the same value on every row of the query:
-	 * decoded (and detoasted) once.
-	 */
-	if (cache != NULL && get_fn_expr_arg_stable(fcinfo->flinfo, 2))
-		return cache->model;
-	body = PG_GETARG_BYTEA_PP(2);
-	if (cache == NULL || VARSIZE_ANY(cache->body) != VARSIZE_ANY(body) ||
-		memcmp(cache->body, body, VARSIZE_ANY(body)) != 0)
-	{
-		MemoryContext oldcxt = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-
-		if (cache == NULL)
-			cache = fcinfo->flinfo->fn_extra = palloc0(sizeof(StepCache));
-		cache->model = kmeans_model_decode("(value)", body);
-		cache->body = palloc(VARSIZE_ANY(body));
-		memcpy(cache->body, body, VARSIZE_ANY(body));
-		cache->scaled = palloc(sizeof(double) * cache->model->d);
-		MemoryContextSwitchTo(oldcxt);
-	}
-	return cache->model;
-}
-
 /* Keep the k farthest points, farthest first (ties: the earlier kept) */
 static void
 keep_far(double *far, double *farpts, int k, int d, double dist, const double *x)
@@ -292,7 +255,7 @@ profile_kmeans_step_transfn(PG_FUNCTION_ARGS)
 	ArrayType  *state;
 	double	   *s;
 	KmeansModel *model;
-	StepCache  *cache;
+	double	   *scratch;
 	const double *x;
 	const double *scaled;
 	int			k,
@@ -303,8 +266,7 @@ profile_kmeans_step_transfn(PG_FUNCTION_ARGS)
 
 	check_aggregate_call(fcinfo, "profile.kmeans_step_transfn");
 	check_arg_not_null(fcinfo, 2, "model");
-	model = step_model(fcinfo);
-	cache = fcinfo->flinfo->fn_extra;
+	model = kmeans_model_from_arg(fcinfo, 2, &scratch);
 	k = model->k;
 	d = model->d;
 	if (PG_ARGISNULL(1))
@@ -348,8 +310,8 @@ profile_kmeans_step_transfn(PG_FUNCTION_ARGS)
 		scaled = x;				/* nothing to compute */
 	else
 	{
-		kmeans_scale_point(model, x, cache->scaled);
-		scaled = cache->scaled;
+		kmeans_scale_point(model, x, scratch);
+		scaled = scratch;
 	}
 	c = kmeans_nearest(model, scaled, &dist);
 	s[2] += 1;

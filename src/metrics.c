@@ -74,15 +74,7 @@
 static inline double
 distance(const double *x, const double *y, int32 dim)
 {
-	double		sum = 0.0;
-
-	for (int32 j = 0; j < dim; j++)
-	{
-		double		diff = x[j] - y[j];
-
-		sum += diff * diff;
-	}
-	return sqrt(sum);
+	return sqrt(squared_distance(x, y, dim));
 }
 
 /* Rows per label (labels are 0..k-1), reserved and allocated here */
@@ -330,28 +322,9 @@ metrics_calinski_harabasz(const double *x, const int32 *labels, int64 n, int32 d
 		mean[j] /= (double) n;
 
 	for (int32 c = 0; c < k; c++)
-	{
-		double		sq = 0.0;
-
-		for (int32 j = 0; j < dim; j++)
-		{
-			double		diff = centroids[(Size) c * dim + j] - mean[j];
-
-			sq += diff * diff;
-		}
-		between += (double) sizes[c] * sq;
-	}
+		between += (double) sizes[c] * squared_distance(centroids + (Size) c * dim, mean, dim);
 	for (int64 i = 0; i < n; i++)
-	{
-		const double *c = centroids + (Size) labels[i] * dim;
-
-		for (int32 j = 0; j < dim; j++)
-		{
-			double		diff = x[(Size) i * dim + j] - c[j];
-
-			within += diff * diff;
-		}
-	}
+		within += squared_distance(x + (Size) i * dim, centroids + (Size) labels[i] * dim, dim);
 
 	*result = (within == 0.0) ? 1.0 :
 		between * (double) (n - k) / (within * (double) (k - 1));

@@ -259,65 +259,23 @@ sums_out_of_range(void)
 }
 
 /*
- * Welford's update: add row x to state s of d features.
- *	delta = x - mean; mean += delta / n'; M2 += delta delta^T (n / n')
- * (n' = n + 1), which keeps M2 exactly symmetric in rounding.
- */
-static void
-state_add_row(double *s, int d, const double *x)
-{
-	double		delta[PCA_MAX_FEATURES];
-	double		n = s[PCA_N];
-	double		n_new = n + 1;
-	double		f = n / n_new;
-	double	   *mean = s + PCA_HEADER;
-	double	   *m2 = mean + d;
-	bool		finite = true;
-
-	if (n_new > PCA_MAX_ROWS)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("profile.pca counts at most 2^53 rows")));
-	for (int i = 0; i < d; i++)
-	{
-		delta[i] = x[i] - mean[i];
-		mean[i] += delta[i] / n_new;
-		finite &= isfinite(mean[i]) && isfinite(delta[i]);
-	}
-	for (int i = 0; i < d; i++)
-	{
-		double		di = delta[i] * f;
-
-		for (int j = i; j < d; j++)
-		{
-			*m2 += di * delta[j];
-			finite &= isfinite(*m2);
-			m2++;
-		}
-	}
-	if (!finite)
-		sums_out_of_range();
-	s[PCA_N] = n_new;
-}
-
-/*
- * Chan, Golub and LeVeque: merge state o into state s (both of d
- * features).  With delta = mean_o - mean_s and n = n_s + n_o:
+ * Chan, Golub and LeVeque: merge into state s (d features) a part of no
+ * rows with means mean_o and centred cross products m2_o (upper triangle;
+ * NULL for a single row, whose are 0).  With delta = mean_o - mean_s and
+ * n = n_s + n_o:
  *	mean = mean_s + delta n_o / n;  M2 = M2_s + M2_o + delta delta^T n_s n_o / n
+ * For one row this is Welford's update, which keeps M2 exactly symmetric
+ * in rounding.
  */
 static void
-state_merge(double *s, const double *o, int d)
+state_merge_part(double *s, int d, const double *mean_o, const double *m2_o, double no)
 {
 	double		delta[PCA_MAX_FEATURES];
 	double		ns = s[PCA_N];
-	double		no = o[PCA_N];
 	double		n = ns + no;
 	double		f = (ns / n) * no;
-	double		share = no / n;
 	double	   *mean = s + PCA_HEADER;
 	double	   *m2 = mean + d;
-	const double *mean_o = o + PCA_HEADER;
-	const double *m2_o = mean_o + d;
 	bool		finite = true;
 
 	if (n > PCA_MAX_ROWS)
@@ -327,7 +285,7 @@ state_merge(double *s, const double *o, int d)
 	for (int i = 0; i < d; i++)
 	{
 		delta[i] = mean_o[i] - mean[i];
-		mean[i] += delta[i] * share;
+		mean[i] += delta[i] * no / n;
 		finite &= isfinite(mean[i]) && isfinite(delta[i]);
 	}
 	for (int i = 0; i < d; i++)
@@ -336,7 +294,7 @@ state_merge(double *s, const double *o, int d)
 
 		for (int j = i; j < d; j++)
 		{
-			*m2 += *m2_o++ + di * delta[j];
+			*m2 += (m2_o ? *m2_o++ : 0.0) + di * delta[j];
 			finite &= isfinite(*m2);
 			m2++;
 		}
@@ -344,6 +302,20 @@ state_merge(double *s, const double *o, int d)
 	if (!finite)
 		sums_out_of_range();
 	s[PCA_N] = n;
+}
+
+/* Add row x to state s of d features */
+static void
+state_add_row(double *s, int d, const double *x)
+{
+	state_merge_part(s, d, x, NULL, 1.0);
+}
+
+/* Merge state o into state s, both of d features */
+static void
+state_merge(double *s, const double *o, int d)
+{
+	state_merge_part(s, d, o + PCA_HEADER, o + PCA_HEADER + d, o[PCA_N]);
 }
 
 /* ---- the aggregate ---- */

@@ -44,6 +44,22 @@ extern MemoryContext check_aggregate_call(FunctionCallInfo fcinfo,
 extern const double *check_features(ArrayType *array, int expected,
 									int *length);
 extern const double *float8_array_values(ArrayType *array);
+extern int	compare_float8(const void *a, const void *b);
+
+/* Squared Euclidean distance of two rows of d doubles (k-means, metrics) */
+static inline double
+squared_distance(const double *a, const double *b, int d)
+{
+	double		sum = 0.0;
+
+	for (int j = 0; j < d; j++)
+	{
+		double		diff = a[j] - b[j];
+
+		sum += diff * diff;
+	}
+	return sum;
+}
 
 /* ---- memory budget (check.c) ---- */
 
@@ -254,6 +270,8 @@ extern int	kmeans_nearest(const KmeansModel *model, const double *scaled,
 /* k-means models (kmeans_model.c) */
 extern bytea *kmeans_model_encode(const KmeansModel *model);
 extern KmeansModel *kmeans_model_decode(const char *name, const bytea *body);
+extern KmeansModel *kmeans_model_from_arg(FunctionCallInfo fcinfo, int argno,
+										  double **scratch);
 
 /* ---- model catalog (model.c) ---- */
 

@@ -45,15 +45,6 @@
 
 #include "profile.h"
 
-static int
-compare_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a;
-	double		y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
 /* Number of elements of sorted[n] that are < value */
 static int64
 count_below(const double *sorted, int64 n, double value)
@@ -114,7 +105,7 @@ sorted_copy(const double *values, int64 n, MemoryBudget *budget)
 	budget_reserve_array(budget, n, sizeof(double), "sorting scores");
 	sorted = palloc(sizeof(double) * n);
 	memcpy(sorted, values, sizeof(double) * n);
-	qsort(sorted, n, sizeof(double), compare_double);
+	qsort(sorted, n, sizeof(double), compare_float8);
 	return sorted;
 }
 
@@ -206,7 +197,7 @@ read_partition(WindowObject winobj, QuantilePartition *part, int64 rows)
 		check_finite(DatumGetFloat8(value), "value");
 		part->sorted[part->n++] = DatumGetFloat8(value);
 	}
-	qsort(part->sorted, part->n, sizeof(double), compare_double);
+	qsort(part->sorted, part->n, sizeof(double), compare_float8);
 	part->ready = true;
 }
 
