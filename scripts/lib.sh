@@ -11,7 +11,9 @@
 set -euo pipefail
 
 PROFILE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PG_BIN=/usr/lib/postgresql/15/bin
+# PROFILE_PG_BIN: another (relocated) PostgreSQL 15, e.g. for parallel work
+PG_BIN=${PROFILE_PG_BIN:-/usr/lib/postgresql/15/bin}
+export PROFILE_PG_BIN=$PG_BIN
 PG_CONFIG=$PG_BIN/pg_config
 export PG_CONFIG
 
