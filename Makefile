@@ -7,6 +7,10 @@ OBJS = \
 	src/check.o \
 	src/query.o \
 	src/model.o \
+	src/apriori.o \
+	src/baskets.o \
+	src/fpgrowth.o \
+	src/itemsets.o \
 	src/quantile.o \
 	src/kmeans.o \
 	src/kmeans_agg.o \
@@ -37,6 +41,7 @@ include $(PGXS)
 
 # Headers every object depends on
 $(OBJS): src/profile.h src/prng.h
+src/apriori.o src/baskets.o src/fpgrowth.o src/itemsets.o: src/itemsets.h src/apriori.h
 
 # The retail data generator used by the demo, the tests and the benchmarks
 build/retailgen: scripts/retailgen.c src/prng.h

@@ -834,3 +834,20 @@ COMMENT ON AGGREGATE profile.davies_bouldin(double precision[], integer) IS
     'Davies-Bouldin index (0 or more, lower is better) of the rows'' clusters';
 COMMENT ON AGGREGATE profile.calinski_harabasz(double precision[], integer) IS
     'Calinski-Harabasz index (variance ratio, higher is better) of the rows'' clusters';
+
+-- frequent itemsets and association rules
+
+CREATE FUNCTION profile.frequent_itemsets(
+    query text,
+    min_support double precision,
+    max_len integer DEFAULT 10,
+    algorithm text DEFAULT 'fpgrowth',
+    target text DEFAULT 'all',
+    max_itemsets bigint DEFAULT 1000000,
+    min_count bigint DEFAULT 1)
+    RETURNS TABLE (items text[], size integer, count bigint, support double precision)
+    LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL RESTRICTED
+    AS 'MODULE_PATHNAME', 'profile_frequent_itemsets';
+
+COMMENT ON FUNCTION profile.frequent_itemsets(text, double precision, integer, text, text, bigint, bigint) IS
+    'Frequent itemsets of a query''s (basket_id, item) or (basket_id, items[]) rows, by FP-growth or Apriori';
