@@ -222,11 +222,18 @@ typedef struct RuleSet
 } RuleSet;
 
 extern void rule_options_init(RuleOptions *options);
+extern void rule_arguments_check(FunctionCallInfo fcinfo, int first);
 extern void rule_options_from_args(RuleOptions *options, FunctionCallInfo fcinfo,
-								   int first_arg, const MiningResult *result,
+								   int first, const MiningResult *result,
 								   MemoryBudget *budget);
 extern RuleSet *rules_generate(const MiningResult *result,
 							   const RuleOptions *options,
 							   MemoryBudget *budget);
+extern int64 *rules_output_order(const MiningResult *result,
+								 const RuleSet *rules, MemoryBudget *budget);
+extern MiningResult *rules_mine_from_args(FunctionCallInfo fcinfo, int base,
+										  const char *caller,
+										  RuleSet **rules_out,
+										  MemoryBudget *budget);
 
 #endif							/* PROFILE_ITEMSETS_H */
