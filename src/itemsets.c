@@ -254,6 +254,9 @@ itemset_table_add(ItemsetTable *table, const int32 *ranks, int size, int64 count
 {
 	int32	   *dst;
 
+	/* the miners' inner loops all end here: a good place to be cancelled */
+	if ((table->n & 4095) == 0)
+		CHECK_FOR_INTERRUPTS();
 	if (table->n >= table->limit)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
