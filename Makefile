@@ -5,6 +5,12 @@ MODULE_big = profile
 OBJS = \
 	src/profile.o \
 	src/check.o \
+	src/clv_bgnbd.o \
+	src/clv_cycle.o \
+	src/clv_gammagamma.o \
+	src/clv_model.o \
+	src/clv_optim.o \
+	src/clv_summary.o \
 	src/query.o \
 	src/model.o \
 	src/apriori.o \
@@ -45,6 +51,7 @@ include $(PGXS)
 # Headers every object depends on
 $(OBJS): src/profile.h src/prng.h
 src/apriori.o src/apriori_scan.o src/baskets.o src/fpgrowth.o src/itemsets.o src/rules.o src/rules_model.o: src/itemsets.h src/apriori.h
+$(filter src/clv_%.o,$(OBJS)): src/clv.h src/points.h
 
 # The retail data generator used by the demo, the tests and the benchmarks
 build/retailgen: scripts/retailgen.c src/prng.h

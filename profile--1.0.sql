@@ -990,3 +990,564 @@ CREATE AGGREGATE profile.itemset_counts(basket text[], candidates text[]) (
 );
 COMMENT ON AGGREGATE profile.itemset_counts(text[], text[]) IS
     'Apriori counting pass: how many rows'' baskets hold each candidate itemset (one per row of a two-dimensional text[]), in candidate order';
+
+-- ---- customer lifetime value (clv_*) ----
+-- Summaries from transactions, BG/NBD (purchases and churn), Gamma-Gamma
+-- (spend), CLV, purchase cycles and named CLV models (README: Lifetime
+-- value and churn).
+
+-- What profile.clv_summary returns for one customer
+CREATE TYPE profile.clv_summary AS (
+    frequency bigint,
+    recency   double precision,
+    t         double precision,
+    monetary  double precision
+);
+
+COMMENT ON TYPE profile.clv_summary IS
+    'One customer''s repeat purchases (frequency), age at the last (recency) and now (t, T in the papers), and mean repeat spend';
+
+-- What profile.clv_holdout returns for one customer
+CREATE TYPE profile.clv_holdout AS (
+    frequency_cal    bigint,
+    recency_cal      double precision,
+    t_cal            double precision,
+    monetary_cal     double precision,
+    frequency_holdout bigint,
+    monetary_holdout double precision,
+    duration_holdout double precision
+);
+
+COMMENT ON TYPE profile.clv_holdout IS
+    'One customer''s summary on a calibration period and purchases in the holdout period after it';
+
+-- A fitted BG/NBD model (the value of profile.clv_bgnbd)
+CREATE TYPE profile.clv_bgnbd AS (
+    r          double precision,
+    alpha      double precision,
+    a          double precision,
+    b          double precision,
+    loglik     double precision,
+    customers  bigint,
+    iterations integer,
+    converged  boolean,
+    penalizer  double precision
+);
+
+COMMENT ON TYPE profile.clv_bgnbd IS
+    'A BG/NBD model: purchase rate Gamma(r, alpha), drop-out Beta(a, b), log-likelihood of the fit';
+
+-- A fitted Gamma-Gamma model (the value of profile.clv_gammagamma)
+CREATE TYPE profile.clv_gammagamma AS (
+    p           double precision,
+    q           double precision,
+    v           double precision,
+    loglik      double precision,
+    customers   bigint,
+    excluded    bigint,
+    iterations  integer,
+    converged   boolean,
+    penalizer   double precision,
+    correlation double precision
+);
+
+COMMENT ON TYPE profile.clv_gammagamma IS
+    'A Gamma-Gamma spend model: p, q, v, the fit, customers left out for monetary <= 0, and the frequency/monetary correlation';
+
+-- What profile.purchase_cycle returns for one group
+CREATE TYPE profile.purchase_cycle AS (
+    purchases       integer,
+    last_purchase   date,
+    interval_median double precision,
+    interval_mean   double precision,
+    interval_cv     double precision,
+    expected_next   date,
+    days_since_last integer,
+    days_overdue    integer,
+    overdue_score   double precision
+);
+
+COMMENT ON TYPE profile.purchase_cycle IS
+    'Purchase days, intervals between them (days), the expected next purchase and how overdue it is';
+
+-- Summaries: one purchase-day state (bytea) for three aggregates.
+-- STABLE: days are calendar days in the session's time zone.
+
+CREATE FUNCTION profile.clv_summary_transfn(bytea, timestamptz, double precision, timestamptz)
+    RETURNS bytea
+    LANGUAGE C CALLED ON NULL INPUT STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_clv_summary_transfn';
+
+CREATE FUNCTION profile.clv_summary_transfn(bytea, timestamptz, double precision, timestamptz, text)
+    RETURNS bytea
+    LANGUAGE C CALLED ON NULL INPUT STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_clv_summary_transfn';
+
+CREATE FUNCTION profile.clv_holdout_transfn(bytea, timestamptz, double precision, timestamptz, timestamptz)
+    RETURNS bytea
+    LANGUAGE C CALLED ON NULL INPUT STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_clv_holdout_transfn';
+
+CREATE FUNCTION profile.clv_holdout_transfn(bytea, timestamptz, double precision, timestamptz, timestamptz, text)
+    RETURNS bytea
+    LANGUAGE C CALLED ON NULL INPUT STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_clv_holdout_transfn';
+
+CREATE FUNCTION profile.purchase_cycle_transfn(bytea, timestamptz, timestamptz)
+    RETURNS bytea
+    LANGUAGE C CALLED ON NULL INPUT STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_purchase_cycle_transfn';
+
+CREATE FUNCTION profile.clv_days_combinefn(bytea, bytea)
+    RETURNS bytea
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_clv_days_combinefn';
+
+CREATE FUNCTION profile.clv_summary_finalfn(bytea)
+    RETURNS profile.clv_summary
+    LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_clv_summary_finalfn';
+
+CREATE FUNCTION profile.clv_holdout_finalfn(bytea)
+    RETURNS profile.clv_holdout
+    LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_clv_holdout_finalfn';
+
+CREATE FUNCTION profile.purchase_cycle_finalfn(bytea)
+    RETURNS profile.purchase_cycle
+    LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_purchase_cycle_finalfn';
+
+COMMENT ON FUNCTION profile.clv_summary_transfn(bytea, timestamptz, double precision, timestamptz) IS
+    'Internal: transition function of profile.clv_summary';
+COMMENT ON FUNCTION profile.clv_summary_transfn(bytea, timestamptz, double precision, timestamptz, text) IS
+    'Internal: transition function of profile.clv_summary';
+COMMENT ON FUNCTION profile.clv_holdout_transfn(bytea, timestamptz, double precision, timestamptz, timestamptz) IS
+    'Internal: transition function of profile.clv_holdout';
+COMMENT ON FUNCTION profile.clv_holdout_transfn(bytea, timestamptz, double precision, timestamptz, timestamptz, text) IS
+    'Internal: transition function of profile.clv_holdout';
+COMMENT ON FUNCTION profile.purchase_cycle_transfn(bytea, timestamptz, timestamptz) IS
+    'Internal: transition function of profile.purchase_cycle';
+COMMENT ON FUNCTION profile.clv_days_combinefn(bytea, bytea) IS
+    'Internal: combine function of profile.clv_summary, profile.clv_holdout and profile.purchase_cycle';
+COMMENT ON FUNCTION profile.clv_summary_finalfn(bytea) IS
+    'Internal: final function of profile.clv_summary';
+COMMENT ON FUNCTION profile.clv_holdout_finalfn(bytea) IS
+    'Internal: final function of profile.clv_holdout';
+COMMENT ON FUNCTION profile.purchase_cycle_finalfn(bytea) IS
+    'Internal: final function of profile.purchase_cycle';
+
+CREATE AGGREGATE profile.clv_summary(ordered_at timestamptz, amount double precision,
+                                     observation_end timestamptz) (
+    SFUNC = profile.clv_summary_transfn,
+    STYPE = bytea,
+    COMBINEFUNC = profile.clv_days_combinefn,
+    FINALFUNC = profile.clv_summary_finalfn,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE profile.clv_summary(ordered_at timestamptz, amount double precision,
+                                     observation_end timestamptz, time_unit text) (
+    SFUNC = profile.clv_summary_transfn,
+    STYPE = bytea,
+    COMBINEFUNC = profile.clv_days_combinefn,
+    FINALFUNC = profile.clv_summary_finalfn,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE profile.clv_holdout(ordered_at timestamptz, amount double precision,
+                                     calibration_end timestamptz, observation_end timestamptz) (
+    SFUNC = profile.clv_holdout_transfn,
+    STYPE = bytea,
+    COMBINEFUNC = profile.clv_days_combinefn,
+    FINALFUNC = profile.clv_holdout_finalfn,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE profile.clv_holdout(ordered_at timestamptz, amount double precision,
+                                     calibration_end timestamptz, observation_end timestamptz,
+                                     time_unit text) (
+    SFUNC = profile.clv_holdout_transfn,
+    STYPE = bytea,
+    COMBINEFUNC = profile.clv_days_combinefn,
+    FINALFUNC = profile.clv_holdout_finalfn,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE profile.purchase_cycle(ordered_at timestamptz, as_of timestamptz) (
+    SFUNC = profile.purchase_cycle_transfn,
+    STYPE = bytea,
+    COMBINEFUNC = profile.clv_days_combinefn,
+    FINALFUNC = profile.purchase_cycle_finalfn,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE profile.clv_summary(timestamptz, double precision, timestamptz) IS
+    'Frequency, recency, T (days) and mean repeat spend of a customer''s rows up to observation_end';
+COMMENT ON AGGREGATE profile.clv_summary(timestamptz, double precision, timestamptz, text) IS
+    'Frequency, recency, T (in time_unit: day, week or month) and mean repeat spend up to observation_end';
+COMMENT ON AGGREGATE profile.clv_holdout(timestamptz, double precision, timestamptz, timestamptz) IS
+    'Calibration summary up to calibration_end and holdout purchases up to observation_end (days)';
+COMMENT ON AGGREGATE profile.clv_holdout(timestamptz, double precision, timestamptz, timestamptz, text) IS
+    'Calibration summary up to calibration_end and holdout purchases up to observation_end (in time_unit)';
+COMMENT ON AGGREGATE profile.purchase_cycle(timestamptz, timestamptz) IS
+    'Purchase cycle of a group (customer, or customer and product): interval median/mean/CV, expected next purchase, overdue';
+
+-- BG/NBD: the fit as an aggregate (point-buffer state, canonical order)
+
+CREATE FUNCTION profile.clv_bgnbd_transfn(bytea, double precision, double precision, double precision)
+    RETURNS bytea
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_clv_bgnbd_transfn';
+
+CREATE FUNCTION profile.clv_bgnbd_transfn(bytea, double precision, double precision, double precision,
+                                          double precision)
+    RETURNS bytea
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_clv_bgnbd_transfn';
+
+CREATE FUNCTION profile.clv_bgnbd_combinefn(bytea, bytea)
+    RETURNS bytea
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_clv_bgnbd_combinefn';
+
+CREATE FUNCTION profile.clv_bgnbd_finalfn(bytea)
+    RETURNS profile.clv_bgnbd
+    LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_clv_bgnbd_finalfn';
+
+COMMENT ON FUNCTION profile.clv_bgnbd_transfn(bytea, double precision, double precision, double precision) IS
+    'Internal: transition function of profile.clv_bgnbd';
+COMMENT ON FUNCTION profile.clv_bgnbd_transfn(bytea, double precision, double precision, double precision, double precision) IS
+    'Internal: transition function of profile.clv_bgnbd';
+COMMENT ON FUNCTION profile.clv_bgnbd_combinefn(bytea, bytea) IS
+    'Internal: combine function of profile.clv_bgnbd';
+COMMENT ON FUNCTION profile.clv_bgnbd_finalfn(bytea) IS
+    'Internal: final function of profile.clv_bgnbd';
+
+CREATE AGGREGATE profile.clv_bgnbd(frequency double precision, recency double precision,
+                                   t double precision) (
+    SFUNC = profile.clv_bgnbd_transfn,
+    STYPE = bytea,
+    SSPACE = 1048576,
+    COMBINEFUNC = profile.clv_bgnbd_combinefn,
+    FINALFUNC = profile.clv_bgnbd_finalfn,
+    FINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE profile.clv_bgnbd(frequency double precision, recency double precision,
+                                   t double precision, penalizer double precision) (
+    SFUNC = profile.clv_bgnbd_transfn,
+    STYPE = bytea,
+    SSPACE = 1048576,
+    COMBINEFUNC = profile.clv_bgnbd_combinefn,
+    FINALFUNC = profile.clv_bgnbd_finalfn,
+    FINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE profile.clv_bgnbd(double precision, double precision, double precision) IS
+    'Fit a BG/NBD model (maximum likelihood) to customers'' frequency, recency and T';
+COMMENT ON AGGREGATE profile.clv_bgnbd(double precision, double precision, double precision, double precision) IS
+    'Fit a BG/NBD model with an L2 penalizer on r, alpha, a and b';
+
+-- BG/NBD scan path: the log-likelihood and gradient as a double precision[]
+-- aggregate [customers, skipped, repeat buyers, sum frequency, sum t,
+-- loglik, d/dr, d/dalpha, d/da, d/db], and the BFGS driver over it
+
+CREATE FUNCTION profile.clv_bgnbd_loglik_transfn(double precision[], double precision, double precision,
+                                                 double precision, double precision[])
+    RETURNS double precision[]
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_clv_bgnbd_loglik_transfn';
+
+CREATE FUNCTION profile.clv_bgnbd_loglik_combinefn(double precision[], double precision[])
+    RETURNS double precision[]
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_clv_bgnbd_loglik_combinefn';
+
+COMMENT ON FUNCTION profile.clv_bgnbd_loglik_transfn(double precision[], double precision, double precision, double precision, double precision[]) IS
+    'Internal: transition function of profile.clv_bgnbd_loglik';
+COMMENT ON FUNCTION profile.clv_bgnbd_loglik_combinefn(double precision[], double precision[]) IS
+    'Internal: combine function of profile.clv_bgnbd_loglik';
+
+CREATE AGGREGATE profile.clv_bgnbd_loglik(frequency double precision, recency double precision,
+                                          t double precision, params double precision[]) (
+    SFUNC = profile.clv_bgnbd_loglik_transfn,
+    STYPE = double precision[],
+    COMBINEFUNC = profile.clv_bgnbd_loglik_combinefn,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE profile.clv_bgnbd_loglik(double precision, double precision, double precision, double precision[]) IS
+    'BG/NBD log-likelihood and gradient at params {r, alpha, a, b}: [customers, skipped, repeat buyers, sum frequency, sum t, loglik, d/dr, d/dalpha, d/da, d/db]';
+
+CREATE FUNCTION profile.clv_bgnbd_fit_scan(
+    query text,
+    penalizer double precision DEFAULT 0,
+    max_iter integer DEFAULT 500)
+    RETURNS profile.clv_bgnbd
+    LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL RESTRICTED
+    AS 'MODULE_PATHNAME', 'profile_clv_bgnbd_fit_scan';
+
+COMMENT ON FUNCTION profile.clv_bgnbd_fit_scan(text, double precision, integer) IS
+    'Fit BG/NBD with one clv_bgnbd_loglik aggregate query per evaluation (customer_id, frequency, recency, t [, monetary])';
+
+-- BG/NBD predictions from a model value
+
+CREATE FUNCTION profile.clv_p_alive(model profile.clv_bgnbd, frequency double precision,
+                                    recency double precision, t double precision)
+    RETURNS double precision
+    LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_clv_p_alive';
+
+CREATE FUNCTION profile.clv_expected_purchases(model profile.clv_bgnbd, frequency double precision,
+                                               recency double precision, t double precision,
+                                               horizon double precision)
+    RETURNS double precision
+    LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_clv_expected_purchases';
+
+CREATE FUNCTION profile.clv_expected_purchases(model profile.clv_bgnbd, horizon double precision)
+    RETURNS double precision
+    LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_clv_expected_purchases_new';
+
+COMMENT ON FUNCTION profile.clv_p_alive(profile.clv_bgnbd, double precision, double precision, double precision) IS
+    'Probability that a customer (frequency, recency, t) is still active under a BG/NBD model; churn risk is 1 - p_alive';
+COMMENT ON FUNCTION profile.clv_expected_purchases(profile.clv_bgnbd, double precision, double precision, double precision, double precision) IS
+    'Expected purchases of a customer in the next horizon time units under a BG/NBD model';
+COMMENT ON FUNCTION profile.clv_expected_purchases(profile.clv_bgnbd, double precision) IS
+    'Expected repeat purchases of a new customer within horizon time units of the first (the unconditional curve)';
+
+CREATE FUNCTION profile.clv_bgnbd_simulate(
+    customers bigint,
+    r double precision,
+    alpha double precision,
+    a double precision,
+    b double precision,
+    t_min double precision,
+    t_max double precision,
+    seed bigint DEFAULT 42,
+    OUT customer_id bigint,
+    OUT frequency bigint,
+    OUT recency double precision,
+    OUT t double precision)
+    RETURNS SETOF record
+    LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_clv_bgnbd_simulate';
+
+COMMENT ON FUNCTION profile.clv_bgnbd_simulate(bigint, double precision, double precision, double precision, double precision, double precision, double precision, bigint) IS
+    'Customers drawn from a BG/NBD model, observed for T uniform in [t_min, t_max] (seeded: same seed, same rows)';
+
+-- Gamma-Gamma
+
+CREATE FUNCTION profile.clv_gammagamma_transfn(bytea, double precision, double precision)
+    RETURNS bytea
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_clv_gammagamma_transfn';
+
+CREATE FUNCTION profile.clv_gammagamma_transfn(bytea, double precision, double precision, double precision)
+    RETURNS bytea
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_clv_gammagamma_transfn';
+
+CREATE FUNCTION profile.clv_gammagamma_combinefn(bytea, bytea)
+    RETURNS bytea
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_clv_gammagamma_combinefn';
+
+CREATE FUNCTION profile.clv_gammagamma_finalfn(bytea)
+    RETURNS profile.clv_gammagamma
+    LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_clv_gammagamma_finalfn';
+
+COMMENT ON FUNCTION profile.clv_gammagamma_transfn(bytea, double precision, double precision) IS
+    'Internal: transition function of profile.clv_gammagamma';
+COMMENT ON FUNCTION profile.clv_gammagamma_transfn(bytea, double precision, double precision, double precision) IS
+    'Internal: transition function of profile.clv_gammagamma';
+COMMENT ON FUNCTION profile.clv_gammagamma_combinefn(bytea, bytea) IS
+    'Internal: combine function of profile.clv_gammagamma';
+COMMENT ON FUNCTION profile.clv_gammagamma_finalfn(bytea) IS
+    'Internal: final function of profile.clv_gammagamma';
+
+CREATE AGGREGATE profile.clv_gammagamma(frequency double precision, monetary double precision) (
+    SFUNC = profile.clv_gammagamma_transfn,
+    STYPE = bytea,
+    SSPACE = 1048576,
+    COMBINEFUNC = profile.clv_gammagamma_combinefn,
+    FINALFUNC = profile.clv_gammagamma_finalfn,
+    FINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE profile.clv_gammagamma(frequency double precision, monetary double precision,
+                                        penalizer double precision) (
+    SFUNC = profile.clv_gammagamma_transfn,
+    STYPE = bytea,
+    SSPACE = 1048576,
+    COMBINEFUNC = profile.clv_gammagamma_combinefn,
+    FINALFUNC = profile.clv_gammagamma_finalfn,
+    FINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE profile.clv_gammagamma(double precision, double precision) IS
+    'Fit a Gamma-Gamma spend model to repeat customers'' frequency and mean repeat spend (monetary <= 0 left out, counted)';
+COMMENT ON AGGREGATE profile.clv_gammagamma(double precision, double precision, double precision) IS
+    'Fit a Gamma-Gamma spend model with an L2 penalizer on p, q and v';
+
+CREATE FUNCTION profile.clv_expected_aov(model profile.clv_gammagamma, frequency double precision,
+                                         monetary double precision)
+    RETURNS double precision
+    LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_clv_expected_aov';
+
+COMMENT ON FUNCTION profile.clv_expected_aov(profile.clv_gammagamma, double precision, double precision) IS
+    'Expected average order value of a customer under a Gamma-Gamma model (NULL where undefined)';
+
+CREATE FUNCTION profile.clv_value(
+    bgnbd profile.clv_bgnbd,
+    gammagamma profile.clv_gammagamma,
+    frequency double precision,
+    recency double precision,
+    t double precision,
+    monetary double precision,
+    time_unit text DEFAULT 'day',
+    months integer DEFAULT 12,
+    discount_rate double precision DEFAULT 0.01)
+    RETURNS double precision
+    LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_clv_value';
+
+COMMENT ON FUNCTION profile.clv_value(profile.clv_bgnbd, profile.clv_gammagamma, double precision, double precision, double precision, double precision, text, integer, double precision) IS
+    'Customer lifetime value over months months, discounted monthly at discount_rate (lifetimes'' definition)';
+
+-- Purchase-cycle and summary helpers are above; named CLV models follow
+
+CREATE FUNCTION profile.clv_fit(
+    name text,
+    query text,
+    time_unit text DEFAULT 'day',
+    penalizer double precision DEFAULT 0,
+    spend_penalizer double precision DEFAULT 0,
+    max_iter integer DEFAULT 500,
+    OUT model text,
+    OUT customers bigint,
+    OUT rows_skipped bigint,
+    OUT r double precision,
+    OUT alpha double precision,
+    OUT a double precision,
+    OUT b double precision,
+    OUT loglik double precision,
+    OUT converged boolean,
+    OUT p double precision,
+    OUT q double precision,
+    OUT v double precision,
+    OUT spend_customers bigint,
+    OUT spend_excluded bigint,
+    OUT correlation double precision,
+    OUT spend_converged boolean)
+    RETURNS record
+    LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE
+    AS 'MODULE_PATHNAME', 'profile_clv_fit';
+
+COMMENT ON FUNCTION profile.clv_fit(text, text, text, double precision, double precision, integer) IS
+    'Fit BG/NBD (and Gamma-Gamma when monetary is given) on a query (customer_id, frequency, recency, t [, monetary]) and store the model';
+
+CREATE FUNCTION profile.clv_save(name text, bgnbd profile.clv_bgnbd,
+                                 gammagamma profile.clv_gammagamma, time_unit text)
+    RETURNS text
+    LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE
+    AS 'MODULE_PATHNAME', 'profile_clv_save';
+
+COMMENT ON FUNCTION profile.clv_save(text, profile.clv_bgnbd, profile.clv_gammagamma, text) IS
+    'Store BG/NBD and Gamma-Gamma model values (gammagamma may be NULL) as a named CLV model';
+
+CREATE FUNCTION profile.clv_p_alive(model text, frequency double precision,
+                                    recency double precision, t double precision)
+    RETURNS double precision
+    LANGUAGE C STRICT STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_clv_p_alive_by_name';
+
+CREATE FUNCTION profile.clv_expected_purchases(model text, frequency double precision,
+                                               recency double precision, t double precision,
+                                               horizon double precision)
+    RETURNS double precision
+    LANGUAGE C STRICT STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_clv_expected_purchases_by_name';
+
+CREATE FUNCTION profile.clv_expected_purchases(model text, horizon double precision)
+    RETURNS double precision
+    LANGUAGE C STRICT STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_clv_expected_purchases_new_by_name';
+
+CREATE FUNCTION profile.clv_expected_aov(model text, frequency double precision,
+                                         monetary double precision)
+    RETURNS double precision
+    LANGUAGE C STRICT STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_clv_expected_aov_by_name';
+
+CREATE FUNCTION profile.clv_value(model text, frequency double precision,
+                                  recency double precision, t double precision,
+                                  monetary double precision, months integer DEFAULT 12,
+                                  discount_rate double precision DEFAULT 0.01)
+    RETURNS double precision
+    LANGUAGE C STRICT STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_clv_value_by_name';
+
+COMMENT ON FUNCTION profile.clv_p_alive(text, double precision, double precision, double precision) IS
+    'Probability that a customer is still active under a stored CLV model';
+COMMENT ON FUNCTION profile.clv_expected_purchases(text, double precision, double precision, double precision, double precision) IS
+    'Expected purchases of a customer in the next horizon time units under a stored CLV model';
+COMMENT ON FUNCTION profile.clv_expected_purchases(text, double precision) IS
+    'Expected repeat purchases of a new customer within horizon time units, under a stored CLV model';
+COMMENT ON FUNCTION profile.clv_expected_aov(text, double precision, double precision) IS
+    'Expected average order value of a customer under a stored CLV model (NULL where undefined)';
+COMMENT ON FUNCTION profile.clv_value(text, double precision, double precision, double precision, double precision, integer, double precision) IS
+    'Customer lifetime value over months months under a stored CLV model, discounted monthly';
+
+CREATE FUNCTION profile.clv_score(
+    model text,
+    query text,
+    months integer DEFAULT 12,
+    discount_rate double precision DEFAULT 0.01,
+    OUT customer_id text,
+    OUT frequency double precision,
+    OUT recency double precision,
+    OUT t double precision,
+    OUT monetary double precision,
+    OUT p_alive double precision,
+    OUT expected_purchases double precision,
+    OUT expected_aov double precision,
+    OUT clv double precision)
+    RETURNS SETOF record
+    LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL RESTRICTED
+    AS 'MODULE_PATHNAME', 'profile_clv_score';
+
+COMMENT ON FUNCTION profile.clv_score(text, text, integer, double precision) IS
+    'Every customer of a query (customer_id, frequency, recency, t [, monetary]) with p_alive, expected purchases over months, expected order value and CLV';
+
+CREATE FUNCTION profile.clv_model_parameters(body bytea,
+    OUT time_unit text, OUT r double precision, OUT alpha double precision,
+    OUT a double precision, OUT b double precision, OUT p double precision,
+    OUT q double precision, OUT v double precision)
+    RETURNS record
+    LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_clv_model_parameters';
+
+COMMENT ON FUNCTION profile.clv_model_parameters(bytea) IS
+    'Internal: the parameters of a stored CLV model body, as a row';
+
+CREATE VIEW profile.clv_models AS
+    SELECT m.name AS model, c.time_unit, c.r, c.alpha, c.a, c.b, c.p, c.q, c.v,
+           m.summary, m.created_at
+    FROM profile.models m
+         CROSS JOIN LATERAL profile.clv_model_parameters(m.body) c
+    WHERE m.kind OPERATOR(pg_catalog.=) 'clv';
+
+COMMENT ON VIEW profile.clv_models IS
+    'Parameters of every stored CLV model (BG/NBD r, alpha, a, b; Gamma-Gamma p, q, v) and its fit summary';
+
+GRANT SELECT ON profile.clv_models TO PUBLIC;

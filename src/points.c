@@ -270,33 +270,20 @@ check_same_params(const PointsSpec *spec, const PointsData *points,
 }
 
 /*
- * points_transfn: the whole transition function of an aggregate over
- * (state bytea, features float8[] [, label integer] [, parameters]).
- * params holds the spec->nparams parameters of this row, checked by the
- * caller.  Returns the state: the same buffer updated in place, a larger
- * copy, or the state unchanged for a row with a NULL features or label.
+ * points_append_row: the transition step of an aggregate whose row is not
+ * one float8[] argument (a few scalars, say): appends values[0..dim-1]
+ * (and label, when the spec is labelled) to the state in argument 0 (NULL
+ * for the first row).  The caller has checked the call context and its
+ * parameters and skipped NULL rows.  Returns the state: the same buffer
+ * updated in place, or a larger copy.
  */
 Datum
-points_transfn(FunctionCallInfo fcinfo, const PointsSpec *spec, const int64 *params)
+points_append_row(FunctionCallInfo fcinfo, const PointsSpec *spec,
+				  const double *values, int32 dim, int32 label,
+				  const int64 *params)
 {
 	PointsData *points;
-	ArrayType  *array;
-	const double *values;
 	double	   *row;
-	int32		dim;
-
-	check_aggregate_call(fcinfo, spec->transfn);
-
-	/* a row with a NULL features or label is skipped */
-	if (PG_ARGISNULL(1) || (spec->labelled && PG_ARGISNULL(2)))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-
-	array = PG_GETARG_ARRAYTYPE_P(1);
-	values = check_features(array, 0, &dim);
 
 	if (PG_ARGISNULL(0))
 	{
@@ -342,11 +329,39 @@ points_transfn(FunctionCallInfo fcinfo, const PointsSpec *spec, const int64 *par
 		row[j] = (v == 0.0) ? 0.0 : v;	/* -0 becomes 0: equal rows, equal bytes */
 	}
 	if (spec->labelled)
-		labels_of(points)[points->count] = PG_GETARG_INT32(2);
+		labels_of(points)[points->count] = label;
 	points->count++;
 
 	Assert(points->count <= points->capacity);
 	PG_RETURN_POINTER(points);
+}
+
+/*
+ * points_transfn: the whole transition function of an aggregate over
+ * (state bytea, features float8[] [, label integer] [, parameters]).
+ * params holds the spec->nparams parameters of this row, checked by the
+ * caller.  Returns the state: the same buffer updated in place, a larger
+ * copy, or the state unchanged for a row with a NULL features or label.
+ */
+Datum
+points_transfn(FunctionCallInfo fcinfo, const PointsSpec *spec, const int64 *params)
+{
+	const double *values;
+	int32		dim;
+
+	check_aggregate_call(fcinfo, spec->transfn);
+
+	/* a row with a NULL features or label is skipped */
+	if (PG_ARGISNULL(1) || (spec->labelled && PG_ARGISNULL(2)))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+
+	values = check_features(PG_GETARG_ARRAYTYPE_P(1), 0, &dim);
+	return points_append_row(fcinfo, spec, values, dim,
+							 spec->labelled ? PG_GETARG_INT32(2) : 0, params);
 }
 
 /*

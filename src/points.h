@@ -20,6 +20,9 @@
  *				same as the earlier rows' (22023); appends in place or
  *				returns a larger buffer.  The caller checks its parameters
  *				for NULL and range first.
+ *				An aggregate whose row is a few scalars calls
+ *				points_append_row(fcinfo, &spec, values, dim, label, params)
+ *				instead, after its own NULL and parameter checks.
  *	combine		points_combinefn(fcinfo, &spec): same width and parameters
  *				(22000/22023), else appends the second into the first.
  *	final		points_check(datum, &spec) validates a state that may come
@@ -96,6 +99,9 @@ typedef struct PointsSorted
 
 extern Datum points_transfn(FunctionCallInfo fcinfo, const PointsSpec *spec,
 							const int64 *params);
+extern Datum points_append_row(FunctionCallInfo fcinfo, const PointsSpec *spec,
+							   const double *values, int32 dim, int32 label,
+							   const int64 *params);
 extern Datum points_combinefn(FunctionCallInfo fcinfo, const PointsSpec *spec);
 extern PointsData *points_check(Datum datum, const PointsSpec *spec);
 extern void points_bad_state(const PointsSpec *spec, const char *why) pg_attribute_noreturn();

@@ -36,10 +36,14 @@ FROM generate_series(1, 3000000) g;
 CREATE TABLE pts AS
 SELECT g AS id, ARRAY[(g::bigint * 7919) % 1000, (g::bigint * 104729) % 997, g % 13]::float8[] AS f
 FROM generate_series(1, 300000) g;
+CREATE TABLE clvsum AS
+SELECT customer_id, frequency, recency, t, 10.0 + customer_id % 17 AS monetary
+FROM profile.clv_bgnbd_simulate(1000000, 0.5, 8, 0.8, 2.5, 30, 90);
 ANALYZE sales;
 ANALYZE pts;
+ANALYZE clvsum;
 SQL
-ok($setup !~ /ERROR/, 'set-up: 3M sales rows, 300k points') or diag($setup);
+ok($setup !~ /ERROR/, 'set-up: 3M sales rows, 300k points, 1M customer summaries') or diag($setup);
 
 # Each runs for seconds when left alone
 my @long = (
@@ -52,6 +56,13 @@ my @long = (
     ['profile.kmeans (aggregate)', q{SELECT length(profile.kmeans(f, 60, '{"n_init": 10}')) FROM pts}],
     ['profile.silhouette', q{SELECT profile.silhouette(f, (id % 5)::int, 300000, 1) FROM pts}],
     ['profile.pca', q{SELECT (profile.pca(f || f || f, 2)).n FROM pts, generate_series(1, 10)}],
+    ['profile.clv_summary', q{SELECT count(*) FROM (SELECT customer_id, profile.clv_summary(ordered_at, amount::float8, '2026-01-01', 'week') FROM sales GROUP BY 1) t}],
+    ['profile.purchase_cycle', q{SELECT count(*) FROM (SELECT customer_id, profile.purchase_cycle(ordered_at, '2026-01-01') FROM sales GROUP BY 1) t}],
+    ['profile.clv_bgnbd (aggregate)', q{SELECT (profile.clv_bgnbd(frequency, recency, t)).r FROM clvsum, generate_series(1, 3)}],
+    ['profile.clv_bgnbd_fit_scan', q{SELECT (profile.clv_bgnbd_fit_scan('SELECT customer_id, frequency, recency, t FROM clvsum')).r}],
+    ['profile.clv_gammagamma', q{SELECT (profile.clv_gammagamma(frequency, monetary)).p FROM clvsum, generate_series(1, 5)}],
+    ['profile.clv_fit', q{SELECT * FROM profile.clv_fit('cancel_clv', 'SELECT customer_id, frequency, recency, t, monetary FROM clvsum')}],
+    ['profile.clv_bgnbd_simulate', q{SELECT count(*) FROM profile.clv_bgnbd_simulate(20000000, 0.5, 8, 0.8, 2.5, 30, 90)}],
 );
 
 for my $case (@long) {

@@ -1,0 +1,1199 @@
+/*-------------------------------------------------------------------------
+ *
+ * clv_bgnbd.c
+ *	  The BG/NBD model of repeat purchases (Fader, Hardie & Lee 2005,
+ *	  "Counting Your Customers the Easy Way: An Alternative to the
+ *	  Pareto/NBD Model", Marketing Science 24(2)): likelihood, fit,
+ *	  predictions, and a simulator.
+ *
+ * A customer buys at Poisson rate lambda ~ Gamma(r, alpha) while alive,
+ * and after each purchase drops out with probability p ~ Beta(a, b).  A
+ * customer's data are x (repeat purchases), t_x (time of the last one)
+ * and T (time since the first purchase), in one time unit.
+ *
+ * Log-likelihood of one customer (paper, eq. 6), in the form of the
+ * Python package lifetimes, every term in log space:
+ *	A1 = lgamma(r + x) - lgamma(r) + r log(alpha)
+ *	A2 = lgamma(a + b) + lgamma(b + x) - lgamma(b) - lgamma(a + b + x)
+ *	A3 = -(r + x) log(alpha + T)
+ *	A4 = log(a) - log(b + x - 1) - (r + x) log(alpha + t_x)	 (x > 0 only)
+ *	LL = A1 + A2 + log(exp(A3) + [x > 0] exp(A4))
+ * the last term by log-sum-exp, so no term overflows however large x is
+ * (the a / (b + x - 1) overflow of lifetimes#332).  The gradient is
+ * analytic (digamma, below).
+ *
+ * Fit: maximum likelihood on log(r, alpha, a, b) by BFGS (clv_optim.c),
+ * minimising -LL / n + penalizer * (r^2 + alpha^2 + a^2 + b^2), lifetimes'
+ * objective.  Equal (x, t_x, T) triples are compressed into one with a
+ * weight, and the x-dependent special functions are computed once per
+ * distinct x.  The rows are first put in a canonical order (sorted), so
+ * the fit is the same doubles whatever order the rows came in: serial,
+ * parallel or distributed.
+ *
+ *	- profile.clv_bgnbd(frequency, recency, t [, penalizer]): the fit as
+ *	  an aggregate (a point-buffer state, points.c), returning the
+ *	  profile.clv_bgnbd composite;
+ *	- profile.clv_bgnbd_loglik(frequency, recency, t, params): the scan
+ *	  path's pass, a double precision[] aggregate (DESIGN.md) of the
+ *	  log-likelihood and its gradient at params = {r, alpha, a, b};
+ *	- profile.clv_bgnbd_fit_scan(query, penalizer, max_iter): BFGS whose
+ *	  every evaluation is one such pass over the query;
+ *	- profile.clv_p_alive, profile.clv_expected_purchases: predictions
+ *	  from a model value (by name: clv_model.c);
+ *	- profile.clv_bgnbd_simulate: customers drawn from the model.
+ *
+ * Predictions (paper, eq. 10 and appendix; lifetimes' formulas):
+ *	P(alive) = 1 / (1 + [x > 0] a / (b + x - 1) ((alpha + T) / (alpha + t_x))^(r + x))
+ *	E[Y(t) | x, t_x, T] = (a + b + x - 1) / (a - 1)
+ *		* (1 - ((alpha + T) / (alpha + T + t))^(r + x) 2F1(r + x, b + x; a + b + x - 1; z))
+ *		* P(alive),  z = t / (alpha + T + t)
+ * and the unconditional curve E[X(t)] is the same with x = t_x = T = 0.
+ * The Gauss hypergeometric series is summed with rescaling, so that its
+ * terms may grow past the range of doubles (large x) before they shrink.
+ *
+ * IDENTIFICATION
+ *	  src/clv_bgnbd.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <float.h>
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/lsyscache.h"
+#include "utils/typcache.h"
+
+#include "clv.h"
+#include "points.h"
+#include "prng.h"
+#include "profile.h"
+
+#define CLV_GTOL			1e-9	/* on the gradient of -LL / n */
+#define CLV_MIN_CUSTOMERS	4		/* as many as parameters */
+#define CLV_MAX_PENALIZER	1e6
+#define HYP2F1_MAX_TERMS	1000000
+
+StaticAssertDecl(sizeof(ClvTriple) == 3 * sizeof(double), "a triple is a row of 3 doubles");
+
+/* ---- special functions ---- */
+
+/*
+ * clv_digamma: psi(x) for x > 0, by the recurrence psi(x) = psi(x + 1) -
+ * 1 / x up to x >= 6 and the asymptotic series there (error below 1e-13).
+ */
+double
+clv_digamma(double x)
+{
+	double		result = 0.0;
+	double		f;
+
+	while (x < 6.0)
+	{
+		result -= 1.0 / x;
+		x += 1.0;
+	}
+	f = 1.0 / (x * x);
+	return result + log(x) - 0.5 / x
+		- f * (1.0 / 12 - f * (1.0 / 120 - f * (1.0 / 252 - f * (1.0 / 240 - f * (1.0 / 132)))));
+}
+
+/*
+ * log|2F1(a, b; c; z)| for 0 <= z < 1, with its sign in *sign, by the
+ * Gauss series.  Sum and term are rescaled by 2^-600 whenever they pass
+ * 2^600, so large terms never overflow.  Fails (22000) if the series has
+ * not converged after HYP2F1_MAX_TERMS terms (z very close to 1 with a
+ * huge x).
+ */
+static double
+hyp2f1_log(double a, double b, double c, double z, int *sign)
+{
+	double		term = 1.0;
+	double		sum = 1.0;
+	double		logscale = 0.0;
+	int			k;
+
+	for (k = 0; k < HYP2F1_MAX_TERMS; k++)
+	{
+		double		ratio = (a + k) * (b + k) / ((c + k) * (k + 1.0)) * z;
+
+		if ((k & 0xffff) == 0xffff)
+			CHECK_FOR_INTERRUPTS();
+		term *= ratio;
+		sum += term;
+		if (fabs(sum) > 0x1p600)
+		{
+			sum *= 0x1p-600;
+			term *= 0x1p-600;
+			logscale += 600 * M_LN2;
+		}
+		if (term == 0.0 ||
+			(fabs(ratio) < 1.0 && fabs(term) <= DBL_EPSILON * 0.25 * (1.0 - fabs(ratio)) * fabs(sum)))
+			break;
+	}
+	if (k >= HYP2F1_MAX_TERMS || !isfinite(sum))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("the expected number of purchases cannot be computed for this customer"),
+				 errdetail("The hypergeometric series did not converge in %d terms.", HYP2F1_MAX_TERMS),
+				 errhint("Ask for a shorter horizon.")));
+	*sign = sum > 0 ? 1 : (sum < 0 ? -1 : 0);
+	return log(fabs(sum)) + logscale;
+}
+
+/* ---- checks ---- */
+
+/*
+ * clv_check_summary: a customer summary must be finite (22000), with a
+ * whole frequency >= 0, 0 <= recency <= T, and recency 0 when frequency is
+ * 0 (22023).
+ */
+void
+clv_check_summary(double frequency, double recency, double T)
+{
+	check_finite(frequency, "frequency");
+	check_finite(recency, "recency");
+	check_finite(T, "t");
+	if (frequency < 0 || frequency != floor(frequency))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("frequency must be a whole number of repeat purchases, 0 or more, not %g",
+						frequency)));
+	if (recency < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("recency must not be negative, not %g", recency)));
+	if (recency > T)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("recency (%g) must not be greater than t (%g)", recency, T),
+				 errdetail("Recency is the age of the customer at the last purchase, t the age now.")));
+	if (frequency == 0 && recency != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("recency must be 0 when frequency is 0, not %g", recency),
+				 errdetail("A customer without repeat purchases was last seen at the first purchase.")));
+}
+
+/* clv_bgnbd_check: every parameter finite and positive (22023) */
+void
+clv_bgnbd_check(const ClvBgnbd *m)
+{
+	if (!(isfinite(m->r) && m->r > 0 && isfinite(m->alpha) && m->alpha > 0 &&
+		  isfinite(m->a) && m->a > 0 && isfinite(m->b) && m->b > 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a BG/NBD model needs finite, positive r, alpha, a and b"),
+				 errdetail("The model has r = %g, alpha = %g, a = %g, b = %g.",
+						   m->r, m->alpha, m->a, m->b)));
+}
+
+/* ---- the likelihood ---- */
+
+/*
+ * The data of a fit: distinct triples with weights, grouped by x (the rows
+ * are sorted by x first).
+ */
+typedef struct BgnbdData
+{
+	int64		n;				/* distinct triples */
+	ClvTriple  *rows;
+	double	   *weights;
+	int64		ngroups;		/* distinct x */
+	int64	   *group_start;	/* ngroups + 1 offsets into rows */
+	double		total;			/* sum of weights: customers */
+	double		penalizer;
+	double		loglik;			/* of the last evaluation */
+} BgnbdData;
+
+/* Adds one customer's log-likelihood and natural-parameter gradient (weight w) */
+static inline void
+bgnbd_add_customer(const ClvBgnbd *m, double x, double tx, double T, double w,
+				   double *ll, double *grad)
+{
+	double		r = m->r,
+				al = m->alpha,
+				a = m->a,
+				b = m->b;
+	double		la = log(al + T);
+	double		A3 = -(r + x) * la;
+	double		lse,
+				w3 = 1.0,
+				w4 = 0.0,
+				lb = 0.0;
+
+	if (x > 0)
+	{
+		double		A4;
+		double		hi;
+
+		lb = log(al + tx);
+		A4 = log(a) - log(b + x - 1) - (r + x) * lb;
+		hi = Max(A3, A4);
+		lse = hi + log1p(exp(-fabs(A3 - A4)));
+		w3 = exp(A3 - lse);
+		w4 = exp(A4 - lse);
+	}
+	else
+		lse = A3;
+	*ll += w * (lgamma(r + x) - lgamma(r) + r * log(al) +
+				lgamma(a + b) + lgamma(b + x) - lgamma(b) - lgamma(a + b + x) + lse);
+	grad[0] += w * (clv_digamma(r + x) - clv_digamma(r) + log(al) - w3 * la - w4 * lb);
+	grad[1] += w * (r / al - (r + x) * (w3 / (al + T) + (x > 0 ? w4 / (al + tx) : 0.0)));
+	grad[2] += w * (clv_digamma(a + b) - clv_digamma(a + b + x) + (x > 0 ? w4 / a : 0.0));
+	grad[3] += w * (clv_digamma(a + b) + clv_digamma(b + x) - clv_digamma(b) - clv_digamma(a + b + x)
+					- (x > 0 ? w4 / (b + x - 1) : 0.0));
+}
+
+/*
+ * Log-likelihood and natural gradient of the whole data set: the special
+ * functions of x once per group, of the parameters once per evaluation.
+ */
+static double
+bgnbd_loglik(BgnbdData *data, const ClvBgnbd *m, double *grad)
+{
+	double		r = m->r,
+				al = m->alpha,
+				a = m->a,
+				b = m->b;
+	double		ll = 0.0;
+	double		g[4] = {0, 0, 0, 0};
+	double		W = data->total;
+	double		log_a = log(a);
+	double		log_al = log(al);
+
+	for (int64 gi = 0; gi < data->ngroups; gi++)
+	{
+		double		x = data->rows[data->group_start[gi]].x;
+		double		gx = lgamma(r + x) + lgamma(b + x) - lgamma(a + b + x);
+		double		pr = clv_digamma(r + x),
+					pb = clv_digamma(b + x),
+					pab = clv_digamma(a + b + x);
+		double		log_bx = x > 0 ? log(b + x - 1) : 0.0;
+		double		inv_bx = x > 0 ? 1.0 / (b + x - 1) : 0.0;
+		double		sw = 0.0,
+					sl = 0.0,
+					sr = 0.0,
+					sal = 0.0,
+					s4 = 0.0;
+
+		if ((gi & 0xff) == 0)
+			CHECK_FOR_INTERRUPTS();
+		for (int64 i = data->group_start[gi]; i < data->group_start[gi + 1]; i++)
+		{
+			double		w = data->weights[i];
+			double		T = data->rows[i].T;
+			double		la = log(al + T);
+			double		A3 = -(r + x) * la;
+
+			if (x > 0)
+			{
+				double		tx = data->rows[i].tx;
+				double		lb = log(al + tx);
+				double		A4 = log_a - log_bx - (r + x) * lb;
+				double		hi = Max(A3, A4);
+				double		lse = hi + log1p(exp(-fabs(A3 - A4)));
+				double		w3 = exp(A3 - lse);
+				double		w4 = exp(A4 - lse);
+
+				sl += w * lse;
+				sr -= w * (w3 * la + w4 * lb);
+				sal -= w * (w3 / (al + T) + w4 / (al + tx));
+				s4 += w * w4;
+			}
+			else
+			{
+				sl += w * A3;
+				sr -= w * la;
+				sal -= w / (al + T);
+			}
+			sw += w;
+		}
+		ll += sw * gx + sl;
+		g[0] += sw * pr + sr;
+		g[1] += (r + x) * sal;
+		g[2] += -sw * pab + s4 / a;
+		g[3] += sw * (pb - pab) - s4 * inv_bx;
+	}
+	ll += W * (-lgamma(r) + r * log_al + lgamma(a + b) - lgamma(b));
+	g[0] += W * (-clv_digamma(r) + log_al);
+	g[1] += W * r / al;
+	g[2] += W * clv_digamma(a + b);
+	g[3] += W * (clv_digamma(a + b) - clv_digamma(b));
+	memcpy(grad, g, sizeof(g));
+	return ll;
+}
+
+static void
+params_from_theta(const double *theta, ClvBgnbd *m)
+{
+	m->r = exp(theta[0]);
+	m->alpha = exp(theta[1]);
+	m->a = exp(theta[2]);
+	m->b = exp(theta[3]);
+}
+
+static bool
+params_usable(const ClvBgnbd *m)
+{
+	return isfinite(m->r) && m->r > 0 && isfinite(m->alpha) && m->alpha > 0 &&
+		isfinite(m->a) && m->a > 0 && isfinite(m->b) && m->b > 0;
+}
+
+/*
+ * The objective on log-parameters, -LL / n + penalizer * sum of squared
+ * parameters, and its gradient, from the log-likelihood and natural
+ * gradient at the point.
+ */
+static double
+objective_from(double ll, const double *natural, double total, double penalizer,
+			   const ClvBgnbd *m, double *grad)
+{
+	double		p[4] = {m->r, m->alpha, m->a, m->b};
+	double		f = -ll / total;
+
+	for (int j = 0; j < 4; j++)
+	{
+		f += penalizer * p[j] * p[j];
+		grad[j] = (-natural[j] / total + 2.0 * penalizer * p[j]) * p[j];
+	}
+	return f;
+}
+
+static double
+bgnbd_objective(void *arg, const double *theta, double *grad)
+{
+	BgnbdData  *data = (BgnbdData *) arg;
+	ClvBgnbd	m;
+	double		natural[4];
+
+	params_from_theta(theta, &m);
+	if (!params_usable(&m))
+		return get_float8_nan();
+	data->loglik = bgnbd_loglik(data, &m, natural);
+	return objective_from(data->loglik, natural, data->total, data->penalizer, &m, grad);
+}
+
+/* The starting point: r = a = b = 1, alpha from the mean purchase rate */
+static void
+bgnbd_start(double mean_x, double mean_T, double *theta)
+{
+	double		alpha = mean_T / Max(mean_x, 1e-3);
+
+	if (!(alpha > 1e-4))
+		alpha = 1e-4;
+	if (alpha > 1e8)
+		alpha = 1e8;
+	theta[0] = 0.0;
+	theta[1] = log(alpha);
+	theta[2] = 0.0;
+	theta[3] = 0.0;
+}
+
+static int
+compare_triples(const void *a, const void *b)
+{
+	const double *x = (const double *) a;
+	const double *y = (const double *) b;
+
+	for (int c = 0; c < 3; c++)
+		if (x[c] != y[c])
+			return x[c] < y[c] ? -1 : 1;
+	return 0;
+}
+
+/* Fails (22000) unless the data can identify the four parameters */
+static void
+check_enough(int64 customers, int64 repeat_buyers)
+{
+	if (customers < CLV_MIN_CUSTOMERS)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("a BG/NBD fit needs at least %d customers, not " INT64_FORMAT,
+						CLV_MIN_CUSTOMERS, customers)));
+	if (repeat_buyers == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("a BG/NBD fit needs repeat buyers, but none of the " INT64_FORMAT " customers has a frequency above 0",
+						customers),
+				 errdetail("Without repeat purchases the drop-out probability cannot be estimated.")));
+}
+
+static void
+warn_not_converged(const char *model, int iterations, double gradient)
+{
+	ereport(WARNING,
+			(errcode(ERRCODE_WARNING),
+			 errmsg("the %s fit did not converge (stopped after %d iterations)", model, iterations),
+			 errdetail("The largest gradient component is %g; the parameters are the best point found.",
+					   gradient),
+			 errhint("Raise max_iter, add a small penalizer, or check the time unit of the data.")));
+}
+
+/*
+ * clv_bgnbd_fit_triples: the maximum-likelihood fit of n customers (rows
+ * are checked summaries; sorted: already in the canonical order, else
+ * sorted here in place).  Fails (22000) with too few customers or no
+ * repeat buyer.  Scratch memory is reserved against budget.
+ */
+void
+clv_bgnbd_fit_triples(ClvTriple *rows, int64 n, bool sorted, double penalizer,
+					  int max_iter, MemoryBudget *budget, ClvBgnbdFit *fit)
+{
+	BgnbdData	data;
+	int64		repeat = 0;
+	double		sum_x = 0.0,
+				sum_T = 0.0;
+	double		theta[4];
+	double		grad[4];
+	ClvOptimResult result;
+	int64		distinct = 0;
+
+	/* sums in the canonical order: the same start whatever the row order */
+	if (!sorted)
+		qsort(rows, n, sizeof(ClvTriple), compare_triples);
+	for (int64 i = 0; i < n; i++)
+	{
+		repeat += rows[i].x > 0;
+		sum_x += rows[i].x;
+		sum_T += rows[i].T;
+	}
+	check_enough(n, repeat);
+
+	/* compress equal triples (adjacent once sorted), in place */
+	budget_reserve_array(budget, n, sizeof(double) + sizeof(int64), "weights and groups");
+	data.weights = palloc(sizeof(double) * n);
+	data.group_start = palloc(sizeof(int64) * (n + 1));
+	data.ngroups = 0;
+	for (int64 i = 0; i < n; i++)
+	{
+		if (distinct > 0 && compare_triples(&rows[i], &rows[distinct - 1]) == 0)
+		{
+			data.weights[distinct - 1] += 1.0;
+			continue;
+		}
+		if (distinct == 0 || rows[i].x != rows[distinct - 1].x)
+			data.group_start[data.ngroups++] = distinct;
+		rows[distinct] = rows[i];
+		data.weights[distinct] = 1.0;
+		distinct++;
+	}
+	data.group_start[data.ngroups] = distinct;
+	data.n = distinct;
+	data.rows = rows;
+	data.total = (double) n;
+	data.penalizer = penalizer;
+
+	bgnbd_start(sum_x / n, sum_T / n, theta);
+	clv_minimize(bgnbd_objective, &data, 4, theta, max_iter, CLV_GTOL, &result);
+
+	/* the log-likelihood at the result, without the penalty */
+	params_from_theta(theta, &fit->params);
+	fit->loglik = bgnbd_loglik(&data, &fit->params, grad);
+	fit->customers = n;
+	fit->iterations = result.iterations;
+	fit->converged = result.converged;
+	fit->penalizer = penalizer;
+	if (!result.converged)
+		warn_not_converged("BG/NBD", result.iterations, result.gradient_norm);
+	pfree(data.weights);
+	pfree(data.group_start);
+}
+
+/* ---- model values: the profile.clv_bgnbd composite ---- */
+
+Datum
+clv_bgnbd_fit_datum(const ClvBgnbdFit *fit, TupleDesc tupdesc)
+{
+	Datum		values[9];
+	bool		nulls[9] = {false};
+
+	values[0] = Float8GetDatum(fit->params.r);
+	values[1] = Float8GetDatum(fit->params.alpha);
+	values[2] = Float8GetDatum(fit->params.a);
+	values[3] = Float8GetDatum(fit->params.b);
+	values[4] = Float8GetDatum(fit->loglik);
+	values[5] = Int64GetDatum(fit->customers);
+	values[6] = Int32GetDatum(fit->iterations);
+	values[7] = BoolGetDatum(fit->converged);
+	values[8] = Float8GetDatum(fit->penalizer);
+	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+}
+
+/* Field i (1-based) of a composite, a float8 that must not be NULL */
+static double
+float8_field(HeapTupleHeader tuple, int i, const char *what, const char *name)
+{
+	bool		isnull;
+	Datum		value = GetAttributeByNum(tuple, i, &isnull);
+
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("the %s model has a NULL %s", what, name)));
+	return DatumGetFloat8(value);
+}
+
+/*
+ * clv_bgnbd_from_datum: r, alpha, a and b of a profile.clv_bgnbd value,
+ * checked (22004 for a NULL one, 22023 for a bad one).
+ */
+void
+clv_bgnbd_from_datum(Datum composite, ClvBgnbd *model)
+{
+	HeapTupleHeader tuple = DatumGetHeapTupleHeader(composite);
+
+	model->r = float8_field(tuple, 1, "BG/NBD", "r");
+	model->alpha = float8_field(tuple, 2, "BG/NBD", "alpha");
+	model->a = float8_field(tuple, 3, "BG/NBD", "a");
+	model->b = float8_field(tuple, 4, "BG/NBD", "b");
+	clv_bgnbd_check(model);
+}
+
+/*
+ * The model of argument argno, decoded once per query while the argument
+ * is a constant or parameter (fn_extra), else on each call.
+ */
+typedef struct BgnbdArgCache
+{
+	bool		valid;
+	ClvBgnbd	model;
+} BgnbdArgCache;
+
+static const ClvBgnbd *
+bgnbd_arg(FunctionCallInfo fcinfo, int argno)
+{
+	BgnbdArgCache *cache = fcinfo->flinfo->fn_extra;
+
+	if (cache == NULL)
+		cache = fcinfo->flinfo->fn_extra =
+			MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(BgnbdArgCache));
+	if (!cache->valid || !get_fn_expr_arg_stable(fcinfo->flinfo, argno))
+	{
+		cache->valid = false;
+		clv_bgnbd_from_datum(PG_GETARG_DATUM(argno), &cache->model);
+		cache->valid = true;
+	}
+	return &cache->model;
+}
+
+/* ---- predictions ---- */
+
+/* P(alive | x, t_x, T); 1 for a customer without repeat purchases */
+double
+clv_bgnbd_p_alive(const ClvBgnbd *m, double x, double tx, double T)
+{
+	double		log_div;
+
+	if (x == 0)
+		return 1.0;
+	log_div = (m->r + x) * (log(m->alpha + T) - log(m->alpha + tx)) + log(m->a) - log(m->b + x - 1);
+	/* 1 / (1 + e^log_div), without overflow */
+	if (log_div > 0)
+	{
+		double		e = exp(-log_div);
+
+		return e / (1.0 + e);
+	}
+	return 1.0 / (1.0 + exp(log_div));
+}
+
+/*
+ * E[purchases in (T, T + t] | x, t_x, T]; with x = t_x = T = 0, the
+ * unconditional E[X(t)].  XXX At a = 1 exactly the formula is 0/0 (its
+ * limit is finite): a is moved by 1e-9 there.
+ */
+double
+clv_bgnbd_expected(const ClvBgnbd *m, double x, double tx, double T, double t)
+{
+	double		r = m->r,
+				al = m->alpha,
+				a = m->a,
+				b = m->b;
+	double		z;
+	double		logh;
+	double		e;
+	double		second;
+	double		a1 = a - 1.0;
+	int			sign;
+
+	if (t == 0)
+		return 0.0;
+	if (fabs(a1) < 1e-9)
+		a1 = a1 < 0 ? -1e-9 : 1e-9;
+	z = t / (al + T + t);
+	logh = hyp2f1_log(r + x, b + x, a + b + x - 1.0, z, &sign);
+	e = logh + (r + x) * log1p(-z);
+	if (sign > 0)
+		second = -expm1(e);
+	else if (sign < 0)
+		second = 1.0 + exp(e);
+	else
+		second = 1.0;
+	return (a + b + x - 1.0) / a1 * second * clv_bgnbd_p_alive(m, x, tx, T);
+}
+
+static void
+check_horizon_t(double t)
+{
+	check_finite(t, "horizon");
+	if (t < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("horizon must not be negative, not %g", t)));
+}
+
+/* profile.clv_p_alive(model clv_bgnbd, frequency, recency, t) */
+PG_FUNCTION_INFO_V1(profile_clv_p_alive);
+Datum
+profile_clv_p_alive(PG_FUNCTION_ARGS)
+{
+	const ClvBgnbd *m = bgnbd_arg(fcinfo, 0);
+	double		x = PG_GETARG_FLOAT8(1),
+				tx = PG_GETARG_FLOAT8(2),
+				T = PG_GETARG_FLOAT8(3);
+
+	clv_check_summary(x, tx, T);
+	PG_RETURN_FLOAT8(clv_bgnbd_p_alive(m, x, tx, T));
+}
+
+/* profile.clv_expected_purchases(model clv_bgnbd, frequency, recency, t, horizon) */
+PG_FUNCTION_INFO_V1(profile_clv_expected_purchases);
+Datum
+profile_clv_expected_purchases(PG_FUNCTION_ARGS)
+{
+	const ClvBgnbd *m = bgnbd_arg(fcinfo, 0);
+	double		x = PG_GETARG_FLOAT8(1),
+				tx = PG_GETARG_FLOAT8(2),
+				T = PG_GETARG_FLOAT8(3),
+				t = PG_GETARG_FLOAT8(4);
+
+	clv_check_summary(x, tx, T);
+	check_horizon_t(t);
+	PG_RETURN_FLOAT8(clv_bgnbd_expected(m, x, tx, T, t));
+}
+
+/* profile.clv_expected_purchases(model clv_bgnbd, horizon): a new customer's curve */
+PG_FUNCTION_INFO_V1(profile_clv_expected_purchases_new);
+Datum
+profile_clv_expected_purchases_new(PG_FUNCTION_ARGS)
+{
+	const ClvBgnbd *m = bgnbd_arg(fcinfo, 0);
+	double		t = PG_GETARG_FLOAT8(1);
+
+	check_horizon_t(t);
+	PG_RETURN_FLOAT8(clv_bgnbd_expected(m, 0, 0, 0, t));
+}
+
+/* ---- the aggregate profile.clv_bgnbd ---- */
+
+static const char *const penalizer_names[1] = {"penalizer"};
+
+static const PointsSpec bgnbd_spec = {
+	.what = "profile.clv_bgnbd",
+	.transfn = "profile.clv_bgnbd_transfn",
+	.combinefn = "profile.clv_bgnbd_combinefn",
+	.labelled = false,
+	.nparams = 0,
+	.param_names = NULL,
+};
+
+static const PointsSpec bgnbd_penalized_spec = {
+	.what = "profile.clv_bgnbd",
+	.transfn = "profile.clv_bgnbd_transfn",
+	.combinefn = "profile.clv_bgnbd_combinefn",
+	.labelled = false,
+	.nparams = 1,
+	.param_names = penalizer_names,
+};
+
+/* The penalizer as an int64 parameter of a point buffer: its bits */
+static int64
+penalizer_bits(double penalizer)
+{
+	int64		bits;
+
+	penalizer += 0.0;			/* -0 is 0 */
+	memcpy(&bits, &penalizer, sizeof(bits));
+	return bits;
+}
+
+static double
+penalizer_of_bits(int64 bits)
+{
+	double		penalizer;
+
+	memcpy(&penalizer, &bits, sizeof(bits));
+	return penalizer;
+}
+
+static void
+check_penalizer(double penalizer)
+{
+	check_float_range(penalizer, 0.0, CLV_MAX_PENALIZER, "penalizer");
+}
+
+/*
+ * Transition: (state, frequency, recency, t [, penalizer]).  A row with a
+ * NULL frequency, recency or t is skipped; others are checked
+ * (clv_check_summary) and kept in the point buffer.
+ */
+PG_FUNCTION_INFO_V1(profile_clv_bgnbd_transfn);
+Datum
+profile_clv_bgnbd_transfn(PG_FUNCTION_ARGS)
+{
+	bool		penalized = PG_NARGS() > 4;
+	int64		params[1] = {0};
+	double		row[3];
+
+	check_aggregate_call(fcinfo, "profile.clv_bgnbd_transfn");
+	if (penalized)
+	{
+		check_arg_not_null(fcinfo, 4, "penalizer");
+		check_penalizer(PG_GETARG_FLOAT8(4));
+		params[0] = penalizer_bits(PG_GETARG_FLOAT8(4));
+	}
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	row[0] = PG_GETARG_FLOAT8(1);
+	row[1] = PG_GETARG_FLOAT8(2);
+	row[2] = PG_GETARG_FLOAT8(3);
+	clv_check_summary(row[0], row[1], row[2]);
+	return points_append_row(fcinfo, penalized ? &bgnbd_penalized_spec : &bgnbd_spec,
+							 row, 3, 0, params);
+}
+
+PG_FUNCTION_INFO_V1(profile_clv_bgnbd_combinefn);
+Datum
+profile_clv_bgnbd_combinefn(PG_FUNCTION_ARGS)
+{
+	return points_combinefn(fcinfo, &bgnbd_spec);
+}
+
+/* Final: the fit of the group's customers, a profile.clv_bgnbd value */
+PG_FUNCTION_INFO_V1(profile_clv_bgnbd_finalfn);
+Datum
+profile_clv_bgnbd_finalfn(PG_FUNCTION_ARGS)
+{
+	PointsData *points = points_check(PG_GETARG_DATUM(0), &bgnbd_spec);
+	PointsSorted *sorted;
+	MemoryBudget budget;
+	ClvBgnbdFit fit;
+	double		penalizer = 0.0;
+	ClvTriple  *rows;
+	TupleDesc	tupdesc;
+
+	if (points_dim(points) != 3 || points_nparams(points) > 1)
+		points_bad_state(&bgnbd_spec, "not a BG/NBD state");
+	if (points_nparams(points) == 1)
+	{
+		penalizer = penalizer_of_bits(points_param(points, 0));
+		if (!(penalizer >= 0.0 && penalizer <= CLV_MAX_PENALIZER))
+			points_bad_state(&bgnbd_spec, "bad penalizer");
+	}
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	tupdesc = BlessTupleDesc(tupdesc);
+	budget_init(&budget, "profile.clv_bgnbd");
+	sorted = points_sort(points, &budget);
+	rows = (ClvTriple *) sorted->rows;
+	/* a state from outside may hold anything: check the rows again */
+	for (int64 i = 0; i < sorted->n; i++)
+	{
+		if ((i & 0xffff) == 0)
+			CHECK_FOR_INTERRUPTS();
+		clv_check_summary(rows[i].x, rows[i].tx, rows[i].T);
+	}
+	clv_bgnbd_fit_triples(rows, sorted->n, true, penalizer, CLV_DEFAULT_MAX_ITER,
+						  &budget, &fit);
+	PG_RETURN_DATUM(clv_bgnbd_fit_datum(&fit, tupdesc));
+}
+
+/* ---- the scan path: profile.clv_bgnbd_loglik and its driver ---- */
+
+/*
+ * State, double precision[10]: customers, rows skipped (a NULL value),
+ * repeat buyers, sum of frequency, sum of t, log-likelihood, and its
+ * gradient by r, alpha, a and b (natural parameters).  The first row fixes
+ * the parameters; the state does not keep them (every row of a pass has
+ * the same, a constant of the query).
+ */
+#define LOGLIK_LENGTH	10
+
+static ArrayType *
+loglik_state_new(void)
+{
+	Size		bytes = ARR_OVERHEAD_NONULLS(1) + sizeof(double) * LOGLIK_LENGTH;
+	ArrayType  *array = palloc0(bytes);
+
+	SET_VARSIZE(array, bytes);
+	array->ndim = 1;
+	array->dataoffset = 0;
+	array->elemtype = FLOAT8OID;
+	ARR_DIMS(array)[0] = LOGLIK_LENGTH;
+	ARR_LBOUND(array)[0] = 1;
+	return array;
+}
+
+/* A state from outside: one dimension, no NULL, LOGLIK_LENGTH doubles */
+static double *
+loglik_state_values(ArrayType *array)
+{
+	if (ARR_NDIM(array) != 1 || ARR_HASNULL(array) || ARR_ELEMTYPE(array) != FLOAT8OID ||
+		ARR_DIMS(array)[0] != LOGLIK_LENGTH)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid profile.clv_bgnbd_loglik state"),
+				 errhint("States come from profile.clv_bgnbd_loglik_transfn; do not build them by hand.")));
+	return (double *) ((char *) array + ARR_OVERHEAD_NONULLS(1));
+}
+
+/* The parameters {r, alpha, a, b} of a pass, checked (22023) */
+static void
+loglik_params(ArrayType *array, ClvBgnbd *m)
+{
+	int			length;
+	const double *p = check_features(array, 4, &length);
+
+	m->r = p[0];
+	m->alpha = p[1];
+	m->a = p[2];
+	m->b = p[3];
+	clv_bgnbd_check(m);
+}
+
+/* Transition: (state, frequency, recency, t, params) */
+PG_FUNCTION_INFO_V1(profile_clv_bgnbd_loglik_transfn);
+Datum
+profile_clv_bgnbd_loglik_transfn(PG_FUNCTION_ARGS)
+{
+	ArrayType  *state;
+	double	   *s;
+	ClvBgnbd	m;
+	double		x,
+				tx,
+				T;
+
+	check_aggregate_call(fcinfo, "profile.clv_bgnbd_loglik_transfn");
+	check_arg_not_null(fcinfo, 4, "params");
+	if (PG_ARGISNULL(0))
+		state = loglik_state_new();	/* copied by the executor */
+	else
+	{
+		state = (ArrayType *) PG_GETARG_POINTER(0);
+		if (VARATT_IS_EXTENDED(state))
+			state = DatumGetArrayTypeP(PG_GETARG_DATUM(0));
+	}
+	s = loglik_state_values(state);
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+	{
+		s[1] += 1;
+		PG_RETURN_ARRAYTYPE_P(state);
+	}
+	loglik_params(PG_GETARG_ARRAYTYPE_P(4), &m);
+	x = PG_GETARG_FLOAT8(1);
+	tx = PG_GETARG_FLOAT8(2);
+	T = PG_GETARG_FLOAT8(3);
+	clv_check_summary(x, tx, T);
+	s[0] += 1;
+	s[2] += x > 0;
+	s[3] += x;
+	s[4] += T;
+	bgnbd_add_customer(&m, x, tx, T, 1.0, &s[5], &s[6]);
+	PG_RETURN_ARRAYTYPE_P(state);
+}
+
+PG_FUNCTION_INFO_V1(profile_clv_bgnbd_loglik_combinefn);
+Datum
+profile_clv_bgnbd_loglik_combinefn(PG_FUNCTION_ARGS)
+{
+	ArrayType  *a;
+	ArrayType  *b;
+	double	   *s;
+	double	   *t;
+
+	check_aggregate_call(fcinfo, "profile.clv_bgnbd_loglik_combinefn");
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	b = PG_GETARG_ARRAYTYPE_P(1);
+	t = loglik_state_values(b);
+	if (PG_ARGISNULL(0))
+		PG_RETURN_ARRAYTYPE_P(b);	/* copied by the executor */
+	a = PG_GETARG_ARRAYTYPE_P(0);
+	s = loglik_state_values(a);
+	for (int i = 0; i < LOGLIK_LENGTH; i++)
+		s[i] += t[i];
+	PG_RETURN_ARRAYTYPE_P(a);
+}
+
+/* The inner query of the scan path: as profile.clv_fit's */
+static const InnerColumn scan_columns[5] = {
+	{"customer_id", INNER_KEY, false},
+	{"frequency", INNER_NUMBER, false},
+	{"recency", INNER_NUMBER, false},
+	{"t", INNER_NUMBER, false},
+	{"monetary", INNER_NUMBER, true},
+};
+
+typedef struct ScanData
+{
+	const char *sql;			/* the pass, with $1 = params */
+	double		penalizer;
+	double		customers;
+	double		loglik;			/* of the last evaluation */
+	double		last[LOGLIK_LENGTH];
+} ScanData;
+
+/* One pass: the state at m, copied into last (false: no rows) */
+static bool
+scan_pass(ScanData *scan, const ClvBgnbd *m)
+{
+	Datum		elems[4];
+	Oid			argtypes[1] = {FLOAT8ARRAYOID};
+	Datum		args[1];
+	bool		isnull;
+	Datum		result;
+	MemoryContext cxt = CurrentMemoryContext;
+	bool		found = false;
+
+	elems[0] = Float8GetDatum(m->r);
+	elems[1] = Float8GetDatum(m->alpha);
+	elems[2] = Float8GetDatum(m->a);
+	elems[3] = Float8GetDatum(m->b);
+	args[0] = PointerGetDatum(construct_array(elems, 4, FLOAT8OID, 8, FLOAT8PASSBYVAL,
+											  TYPALIGN_DOUBLE));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args(scan->sql, 1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "a BG/NBD pass failed");
+	result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (!isnull)
+	{
+		double	   *s = loglik_state_values(DatumGetArrayTypeP(result));
+
+		memcpy(scan->last, s, sizeof(scan->last));
+		found = true;
+	}
+	SPI_finish();
+	MemoryContextSwitchTo(cxt);
+	return found;
+}
+
+static double
+scan_objective(void *arg, const double *theta, double *grad)
+{
+	ScanData   *scan = (ScanData *) arg;
+	ClvBgnbd	m;
+
+	params_from_theta(theta, &m);
+	if (!params_usable(&m))
+		return get_float8_nan();
+	if (!scan_pass(scan, &m) || scan->last[0] != scan->customers)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("the query given to profile.clv_bgnbd_fit_scan returned %.0f customers in one pass and %.0f in another",
+						scan->last[0], scan->customers),
+				 errhint("The query must return the same rows on every pass: avoid volatile functions and LIMIT without ORDER BY.")));
+	scan->loglik = scan->last[5];
+	return objective_from(scan->last[5], &scan->last[6], scan->customers, scan->penalizer,
+						  &m, grad);
+}
+
+/*
+ * profile.clv_bgnbd_fit_scan(query, penalizer, max_iter): the BG/NBD fit
+ * with one profile.clv_bgnbd_loglik pass over the query per evaluation
+ * (data larger than the memory budget, distributed tables).  Equal to the
+ * aggregate's fit up to the order of floating-point sums.  NULL for a
+ * query without rows.
+ */
+PG_FUNCTION_INFO_V1(profile_clv_bgnbd_fit_scan);
+Datum
+profile_clv_bgnbd_fit_scan(PG_FUNCTION_ARGS)
+{
+	const char *const argnames[] = {"query", "penalizer", "max_iter"};
+	char	   *sql;
+	ScanData	scan;
+	StringInfoData pass;
+	ClvBgnbd	start = {1.0, 1.0, 1.0, 1.0};
+	ClvBgnbdFit fit;
+	ClvOptimResult result;
+	double		theta[4];
+	double		grad[4];
+	int			max_iter;
+	TupleDesc	tupdesc;
+
+	for (int i = 0; i < (int) lengthof(argnames); i++)
+		check_arg_not_null(fcinfo, i, argnames[i]);
+	sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	scan.penalizer = PG_GETARG_FLOAT8(1);
+	check_penalizer(scan.penalizer);
+	max_iter = PG_GETARG_INT32(2);
+	check_int_range(max_iter, 1, 100000, "max_iter");
+	inner_query_check("profile.clv_bgnbd_fit_scan", sql);
+	/* its columns, checked as every inner query's are (42804), before use */
+	inner_query_close(inner_query_open("profile.clv_bgnbd_fit_scan", sql, scan_columns,
+									   lengthof(scan_columns)));
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	tupdesc = BlessTupleDesc(tupdesc);
+
+	initStringInfo(&pass);
+	appendStringInfo(&pass,
+					 "SELECT profile.clv_bgnbd_loglik(q.f::pg_catalog.float8, q.r::pg_catalog.float8, "
+					 "q.t::pg_catalog.float8, $1) FROM (\n%s\n) AS q(id, f, r, t)", sql);
+	scan.sql = pass.data;
+
+	/* a first pass counts the customers and gives the starting point */
+	if (!scan_pass(&scan, &start))
+		PG_RETURN_NULL();
+	scan.customers = scan.last[0];
+	if (scan.customers == 0)
+		PG_RETURN_NULL();
+	check_enough((int64) scan.customers, (int64) scan.last[2]);
+	if (scan.last[1] > 0)
+		ereport(NOTICE,
+				(errmsg("profile.clv_bgnbd_fit_scan skipped %.0f rows with a NULL frequency, recency or t",
+						scan.last[1])));
+	bgnbd_start(scan.last[3] / scan.customers, scan.last[4] / scan.customers, theta);
+	clv_minimize(scan_objective, &scan, 4, theta, max_iter, CLV_GTOL, &result);
+
+	/* the log-likelihood at the result, without the penalty */
+	params_from_theta(theta, &fit.params);
+	scan_objective(&scan, theta, grad);
+	fit.loglik = scan.last[5];
+	fit.customers = (int64) scan.customers;
+	fit.iterations = result.iterations;
+	fit.converged = result.converged;
+	fit.penalizer = scan.penalizer;
+	if (!result.converged)
+		warn_not_converged("BG/NBD", result.iterations, result.gradient_norm);
+	PG_RETURN_DATUM(clv_bgnbd_fit_datum(&fit, tupdesc));
+}
+
+/* ---- simulation ---- */
+
+/* Gamma(shape, 1) deviate: Marsaglia & Tsang (2000), boosted below shape 1 */
+static double
+gamma_deviate(ProfilePrng *rng, double shape)
+{
+	double		boost = 1.0;
+	double		d,
+				c;
+
+	if (shape < 1.0)
+	{
+		boost = pow(prng_uniform_pos(rng), 1.0 / shape);
+		shape += 1.0;
+	}
+	d = shape - 1.0 / 3.0;
+	c = 1.0 / sqrt(9.0 * d);
+	for (;;)
+	{
+		double		x = prng_normal(rng);
+		double		v = 1.0 + c * x;
+		double		u;
+
+		if (v <= 0)
+			continue;
+		v = v * v * v;
+		u = prng_uniform_pos(rng);
+		if (log(u) < 0.5 * x * x + d - d * v + d * log(v))
+			return boost * d * v;
+	}
+}
+
+/*
+ * profile.clv_bgnbd_simulate(customers, r, alpha, a, b, t_min, t_max,
+ * seed): customers drawn from the BG/NBD model, each observed for T drawn
+ * uniformly in [t_min, t_max] after a first purchase at time 0.  Customer
+ * i uses its own PRNG stream (seed, i), so the rows do not depend on how
+ * many are asked for.  Rows: customer_id, frequency, recency, t.
+ */
+PG_FUNCTION_INFO_V1(profile_clv_bgnbd_simulate);
+Datum
+profile_clv_bgnbd_simulate(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int64		n = PG_GETARG_INT64(0);
+	ClvBgnbd	m;
+	double		t_min = PG_GETARG_FLOAT8(5),
+				t_max = PG_GETARG_FLOAT8(6);
+	int64		seed = PG_GETARG_INT64(7);
+
+	m.r = PG_GETARG_FLOAT8(1);
+	m.alpha = PG_GETARG_FLOAT8(2);
+	m.a = PG_GETARG_FLOAT8(3);
+	m.b = PG_GETARG_FLOAT8(4);
+	check_int_range(n, 0, 100000000, "customers");
+	clv_bgnbd_check(&m);
+	check_finite(t_min, "t_min");
+	check_finite(t_max, "t_max");
+	if (!(t_min >= 0 && t_max >= t_min))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("t_min and t_max must satisfy 0 <= t_min <= t_max, not %g and %g",
+						t_min, t_max)));
+	InitMaterializedSRF(fcinfo, 0);
+	for (int64 i = 1; i <= n; i++)
+	{
+		ProfilePrng rng;
+		double		T,
+					lambda,
+					p,
+					ga,
+					gb,
+					now = 0.0,
+					tx = 0.0;
+		int64		x = 0;
+		Datum		values[4];
+		bool		nulls[4] = {false};
+
+		if ((i & 0xfff) == 0)
+			CHECK_FOR_INTERRUPTS();
+		prng_seed_stream(&rng, (uint64) seed, (uint64) i);
+		T = t_min + (t_max - t_min) * prng_uniform(&rng);
+		lambda = gamma_deviate(&rng, m.r) / m.alpha;
+		ga = gamma_deviate(&rng, m.a);
+		gb = gamma_deviate(&rng, m.b);
+		p = ga / (ga + gb);
+		if (lambda > 0 && isfinite(lambda))
+		{
+			for (;;)
+			{
+				now += prng_exponential(&rng, 1.0 / lambda);
+				if (now > T)
+					break;
+				x++;
+				tx = now;
+				if ((x & 0xfffff) == 0)
+					CHECK_FOR_INTERRUPTS();
+				if (prng_uniform(&rng) < p)
+					break;		/* dropped out after this purchase */
+			}
+		}
+		values[0] = Int64GetDatum(i);
+		values[1] = Int64GetDatum(x);
+		values[2] = Float8GetDatum(tx);
+		values[3] = Float8GetDatum(T);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
