@@ -38,7 +38,7 @@ psql -X -q -d profile_tap -c "CREATE EXTENSION pgtap; CREATE EXTENSION profile;"
 generate_retail profile_tap retail --customers 1500 --days 730 --products 200 --seed 42
 export PROFILE_TAP_DB=profile_tap
 set +e
-prove -v --norc \
+prove -v --norc --timer \
     --source pgTAP --pgtap-option dbname=profile_tap \
     --pgtap-option host="$PGHOST" --pgtap-option port="$PGPORT" \
     --pgtap-option username="$PGUSER" --pgtap-option psql="$PG_BIN/psql" \

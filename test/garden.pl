@@ -290,8 +290,11 @@ for my $line (split /\n/, $fns) {
               types => \@types, names => \@names };
     my @cases = cases_of($f);
     $total += @cases;
+    my $started = time;
     my @fail = run_cases(@cases);
     ok(!@fail, "$sig: " . scalar(@cases) . ' cases, none internal error or crash');
+    my $took = time - $started;
+    diag(sprintf('  %s took %.1f s (slow odd inputs are worth a look)', $sig, $took)) if $took > 2;
     diag("  $_->[0]\n    => $_->[1]") for @fail;
 }
 

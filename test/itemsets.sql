@@ -10,6 +10,7 @@ SELECT plan(16);
 CREATE TEMP TABLE lines AS
 SELECT DISTINCT l.order_id, l.product_id
 FROM retail.order_lines l WHERE l.quantity > 0;
+ANALYZE lines;
 CREATE TEMP TABLE fp AS
 SELECT * FROM profile.frequent_itemsets('SELECT order_id, product_id FROM lines', 0.002);
 CREATE TEMP TABLE ap AS
@@ -31,12 +32,14 @@ SELECT set_eq($$SELECT ARRAY[a.product_id::text, b.product_id::text], count(*)
                GROUP BY a.product_id, b.product_id HAVING count(*) >= (SELECT c FROM threshold)$$,
               $$SELECT items, count FROM fp WHERE size = 2$$,
               'every frequent pair and its count equal a self-join with GROUP BY and HAVING');
+-- (a frequent triple has frequent items only: join those lines)
+CREATE TEMP TABLE frequent_lines AS
+SELECT * FROM lines WHERE product_id IN (SELECT (items[1])::int FROM fp WHERE size = 1);
+ANALYZE frequent_lines;
 SELECT set_eq($$SELECT ARRAY[a.product_id::text, b.product_id::text, c.product_id::text], count(*)
-               FROM lines a JOIN lines b ON a.order_id = b.order_id AND a.product_id < b.product_id
-                            JOIN lines c ON c.order_id = a.order_id AND b.product_id < c.product_id
-               WHERE a.product_id IN (SELECT (items[1])::int FROM fp WHERE size = 1)
-                 AND b.product_id IN (SELECT (items[1])::int FROM fp WHERE size = 1)
-                 AND c.product_id IN (SELECT (items[1])::int FROM fp WHERE size = 1)
+               FROM frequent_lines a
+               JOIN frequent_lines b ON a.order_id = b.order_id AND a.product_id < b.product_id
+               JOIN frequent_lines c ON c.order_id = a.order_id AND b.product_id < c.product_id
                GROUP BY 1 HAVING count(*) >= (SELECT c FROM threshold)$$,
               $$SELECT items, count FROM fp WHERE size = 3$$,
               'every frequent triple and its count equal a three-way self-join');
