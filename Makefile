@@ -7,7 +7,12 @@ OBJS = \
 	src/check.o \
 	src/query.o \
 	src/model.o \
+	src/apriori.o \
+	src/baskets.o \
+	src/fpgrowth.o \
+	src/itemsets.o \
 	src/quantile.o \
+	src/rules.o \
 	src/kmeans.o \
 	src/kmeans_agg.o \
 	src/kmeans_model.o \
@@ -37,6 +42,7 @@ include $(PGXS)
 
 # Headers every object depends on
 $(OBJS): src/profile.h src/prng.h
+src/apriori.o src/baskets.o src/fpgrowth.o src/itemsets.o src/rules.o: src/itemsets.h src/apriori.h
 
 # The retail data generator used by the demo, the tests and the benchmarks
 build/retailgen: scripts/retailgen.c src/prng.h

@@ -834,3 +834,51 @@ COMMENT ON AGGREGATE profile.davies_bouldin(double precision[], integer) IS
     'Davies-Bouldin index (0 or more, lower is better) of the rows'' clusters';
 COMMENT ON AGGREGATE profile.calinski_harabasz(double precision[], integer) IS
     'Calinski-Harabasz index (variance ratio, higher is better) of the rows'' clusters';
+
+-- frequent itemsets and association rules
+
+CREATE FUNCTION profile.frequent_itemsets(
+    query text,
+    min_support double precision,
+    max_len integer DEFAULT 10,
+    algorithm text DEFAULT 'fpgrowth',
+    target text DEFAULT 'all',
+    max_itemsets bigint DEFAULT 1000000,
+    min_count bigint DEFAULT 1)
+    RETURNS TABLE (items text[], size integer, count bigint, support double precision)
+    LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL RESTRICTED
+    AS 'MODULE_PATHNAME', 'profile_frequent_itemsets';
+
+COMMENT ON FUNCTION profile.frequent_itemsets(text, double precision, integer, text, text, bigint, bigint) IS
+    'Frequent itemsets of a query''s (basket_id, item) or (basket_id, items[]) rows, by FP-growth or Apriori';
+
+CREATE FUNCTION profile.association_rules(
+    query text,
+    min_support double precision,
+    min_confidence double precision DEFAULT 0.5,
+    max_len integer DEFAULT 10,
+    min_lift double precision DEFAULT 0,
+    thresholds jsonb DEFAULT NULL,
+    antecedent_in text[] DEFAULT NULL,
+    antecedent_has text[] DEFAULT NULL,
+    consequent_in text[] DEFAULT NULL,
+    consequent_has text[] DEFAULT NULL,
+    max_antecedent integer DEFAULT NULL,
+    max_consequent integer DEFAULT NULL,
+    prune_redundant boolean DEFAULT false,
+    algorithm text DEFAULT 'fpgrowth',
+    max_itemsets bigint DEFAULT 1000000,
+    max_rules bigint DEFAULT 1000000,
+    min_count bigint DEFAULT 1)
+    RETURNS TABLE (antecedent text[], consequent text[],
+                   antecedent_support double precision, consequent_support double precision,
+                   support double precision, confidence double precision, lift double precision,
+                   leverage double precision, conviction double precision,
+                   zhangs_metric double precision, jaccard double precision,
+                   certainty double precision, kulczynski double precision,
+                   antecedent_count bigint, consequent_count bigint, count bigint)
+    LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL RESTRICTED
+    AS 'MODULE_PATHNAME', 'profile_association_rules';
+
+COMMENT ON FUNCTION profile.association_rules(text, double precision, double precision, integer, double precision, jsonb, text[], text[], text[], text[], integer, integer, boolean, text, bigint, bigint, bigint) IS
+    'Association rules of a query''s (basket_id, item) or (basket_id, items[]) rows, with eleven measures, item constraints and redundancy pruning';

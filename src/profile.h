@@ -96,7 +96,9 @@ typedef enum InnerColumnKind
 								 * float8 Datum */
 	INNER_TIME,					/* timestamptz, timestamp (session time zone)
 								 * or date: a TimestampTz Datum */
-	INNER_FLOAT8_ARRAY			/* float8[]: the detoasted array, copied */
+	INNER_FLOAT8_ARRAY,			/* float8[]: the detoasted array, copied */
+	INNER_ITEMS					/* an INNER_KEY type, or an array of one:
+								 * the detoasted array, copied */
 } InnerColumnKind;
 
 typedef struct InnerColumn

@@ -115,6 +115,8 @@ kind_types(InnerColumnKind kind)
 			return "timestamp with time zone, timestamp or date";
 		case INNER_FLOAT8_ARRAY:
 			return "double precision[]";
+		case INNER_ITEMS:
+			return "integer, bigint, smallint, text, varchar or uuid, or an array of one of them";
 	}
 	return "?";
 }
@@ -187,6 +189,20 @@ choose_conversion(InnerColumnKind kind, Oid basetype, ConvertKind *conv)
 				return true;
 			}
 			return false;
+		case INNER_ITEMS:
+			switch (basetype)
+			{
+				case INT2ARRAYOID:
+				case INT4ARRAYOID:
+				case INT8ARRAYOID:
+				case TEXTARRAYOID:
+				case VARCHARARRAYOID:
+				case BPCHARARRAYOID:
+				case UUIDARRAYOID:
+					*conv = CONV_VARLENA_COPY;
+					return true;
+			}
+			return choose_conversion(INNER_KEY, basetype, conv);
 	}
 	return false;
 }
@@ -340,6 +356,7 @@ inner_query_open(const char *caller, const char *sql,
 					 errhint("Cast the column in the query, for example %s::%s.",
 							 NameStr(att->attname),
 							 columns[i].kind == INNER_KEY ? "bigint" :
+							 columns[i].kind == INNER_ITEMS ? "text" :
 							 columns[i].kind == INNER_NUMBER ? "numeric" :
 							 columns[i].kind == INNER_TIME ? "timestamptz" : "float8[]")));
 		query->types[i] = att->atttypid;

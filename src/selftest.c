@@ -277,6 +277,7 @@ profile_selftest_query(PG_FUNCTION_ARGS)
 												   ARR_DIMS(DatumGetArrayTypeP(v)));
 						break;
 					case INNER_KEY:
+					case INNER_ITEMS:
 						break;
 				}
 			}

@@ -1,0 +1,43 @@
+/*-------------------------------------------------------------------------
+ *
+ * apriori.h
+ *	  The candidate trie Apriori counts with, in memory (apriori.c) and in
+ *	  the combinable counting aggregate of the scan path (apriori_agg.c).
+ *
+ * IDENTIFICATION
+ *	  src/apriori.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PROFILE_APRIORI_H
+#define PROFILE_APRIORI_H
+
+#include "profile.h"
+
+/*
+ * Candidates of k items as a trie: a node's edges are sorted by item and
+ * lead to a child node, or at depth k - 1 to a candidate index.  The
+ * root's edges are also indexed directly by item.
+ */
+typedef struct CandidateTrie
+{
+	int			k;
+	int64		ncandidates;
+	int32		nitems;			/* items are 0 .. nitems-1 */
+	int32	   *root_edge;		/* per item: the root's edge, or -1 */
+	int32		nnodes;
+	int64	   *node_first;		/* first edge of each node */
+	int32	   *node_count;		/* and how many */
+	int64		nedges;
+	int32	   *edge_item;
+	int64	   *edge_child;		/* child node, or candidate at depth k - 1 */
+	Size		reserved;		/* bytes reserved against the budget */
+} CandidateTrie;
+
+extern CandidateTrie *candidate_trie_build(const int32 *items, int64 n, int k,
+										   int32 nitems, MemoryBudget *budget);
+extern void candidate_trie_count(const CandidateTrie *trie, const int32 *t,
+								 int n, int64 weight, int64 *counts);
+extern void candidate_trie_free(CandidateTrie *trie, MemoryBudget *budget);
+
+#endif							/* PROFILE_APRIORI_H */

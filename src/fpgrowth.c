@@ -1,0 +1,402 @@
+/*-------------------------------------------------------------------------
+ *
+ * fpgrowth.c
+ *	  FP-growth (Han, Pei & Yin, "Mining frequent patterns without candidate
+ *	  generation", SIGMOD 2000): every frequent itemset of at most max_len
+ *	  items, into an ItemsetTable.
+ *
+ * The FP-tree stores the transactions (frequent items by rank, most
+ * frequent first) as shared prefixes with counts; every node of an item is
+ * linked from that item's header.  Mining takes the items from the least
+ * frequent up: an item's itemset is emitted, then its conditional pattern
+ * base (the paths above its nodes) becomes a smaller tree over the items
+ * that are frequent in it, mined the same way with the item as suffix.
+ * A conditional tree that is a single path is not mined further: every
+ * combination of its nodes is emitted directly, with the count of the
+ * deepest.
+ *
+ * Layout: nodes are columns of int32 arrays (item, parent, first child,
+ * next sibling, next node of the same item) and an int64 count, so walking
+ * up a path touches only the parent and item columns.  The root's children
+ * are indexed directly by item.  One tree per recursion depth is kept and
+ * reused for every conditional tree at that depth, so the recursion
+ * allocates only when a tree outgrows its predecessors (and reserves that
+ * against the memory budget first).  Depth is at most max_len.
+ *
+ * Cancellation: CHECK_FOR_INTERRUPTS() once per item of every tree.
+ *
+ * IDENTIFICATION
+ *	  src/fpgrowth.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+
+#include "itemsets.h"
+
+typedef struct FpTree
+{
+	/* items: local numbers 0 .. nitems-1, ordered as their global ranks */
+	int32		nitems;
+	Size		items_capacity;
+	int32	   *global;			/* global rank of each local item */
+	int64	   *support;		/* count of each local item in this tree */
+	int32	   *head;			/* first node of each local item, or -1 */
+	int32	   *root_child;		/* the root's child of each local item */
+	int64	   *scratch;		/* conditional counts, zero between uses */
+	int32	   *map;			/* local item -> item of the conditional */
+
+	/* nodes: 0 is the root */
+	int32		nnodes;
+	Size		nodes_capacity;
+	int32	   *item;
+	int32	   *parent;
+	int32	   *child;
+	int32	   *sibling;
+	int32	   *next;
+	int64	   *count;
+} FpTree;
+
+typedef struct FpState
+{
+	int			max_len;
+	int64		min_count;
+	ItemsetTable *table;
+	MemoryBudget *budget;
+	FpTree		trees[ITEMSETS_MAX_LEN + 1];
+	int32		prefix[ITEMSETS_MAX_LEN];	/* global ranks */
+	int32	   *path;			/* scratch: one path, local items */
+	Size		path_capacity;
+	int32	   *single_global;	/* scratch: a single-path tree */
+	int64	   *single_count;
+	Size		single_capacity;
+} FpState;
+
+/* Make room for nitems items, and reset the tree to its root */
+static void
+fptree_reset(FpState *state, FpTree *tree, int32 nitems)
+{
+	if ((Size) nitems > tree->items_capacity)
+	{
+		Size		cap;
+
+#define GROW_ITEMS(field, type) \
+		cap = tree->items_capacity; \
+		tree->field = items_grow(tree->field, &cap, nitems, sizeof(type), \
+								 state->budget, "the FP-trees")
+		GROW_ITEMS(global, int32);
+		GROW_ITEMS(support, int64);
+		GROW_ITEMS(head, int32);
+		GROW_ITEMS(root_child, int32);
+		GROW_ITEMS(map, int32);
+		GROW_ITEMS(scratch, int64);
+#undef GROW_ITEMS
+		memset(tree->scratch + tree->items_capacity, 0,
+			   (cap - tree->items_capacity) * sizeof(int64));
+		tree->items_capacity = cap;
+	}
+	tree->nitems = nitems;
+	for (int32 i = 0; i < nitems; i++)
+	{
+		tree->head[i] = -1;
+		tree->root_child[i] = -1;
+	}
+	if (tree->nodes_capacity == 0)
+	{
+		Size		cap;
+
+#define GROW_NODES(field, type) \
+		cap = tree->nodes_capacity; \
+		tree->field = items_grow(tree->field, &cap, 1024, sizeof(type), \
+								 state->budget, "the FP-trees")
+		GROW_NODES(item, int32);
+		GROW_NODES(parent, int32);
+		GROW_NODES(child, int32);
+		GROW_NODES(sibling, int32);
+		GROW_NODES(next, int32);
+		GROW_NODES(count, int64);
+#undef GROW_NODES
+		tree->nodes_capacity = cap;
+	}
+	tree->nnodes = 1;
+	tree->item[0] = -1;
+	tree->parent[0] = -1;
+	tree->child[0] = -1;
+	tree->sibling[0] = -1;
+	tree->next[0] = -1;
+	tree->count[0] = 0;
+}
+
+static int32
+fptree_new_node(FpState *state, FpTree *tree, int32 item, int32 parent)
+{
+	int32		node = tree->nnodes;
+
+	if ((Size) node + 1 > tree->nodes_capacity)
+	{
+		Size		cap;
+
+		if (node == PG_INT32_MAX - 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("an FP-tree needs more than %d nodes", PG_INT32_MAX - 1),
+					 errhint("Raise min_support.")));
+#define GROW_NODES(field, type) \
+		cap = tree->nodes_capacity; \
+		tree->field = items_grow(tree->field, &cap, (Size) node + 1, sizeof(type), \
+								 state->budget, "the FP-trees")
+		GROW_NODES(item, int32);
+		GROW_NODES(parent, int32);
+		GROW_NODES(child, int32);
+		GROW_NODES(sibling, int32);
+		GROW_NODES(next, int32);
+		GROW_NODES(count, int64);
+#undef GROW_NODES
+		tree->nodes_capacity = cap;
+	}
+	tree->item[node] = item;
+	tree->parent[node] = parent;
+	tree->child[node] = -1;
+	tree->count[node] = 0;
+	if (parent == 0)
+	{
+		tree->sibling[node] = -1;
+		tree->root_child[item] = node;
+	}
+	else
+	{
+		tree->sibling[node] = tree->child[parent];
+		tree->child[parent] = node;
+	}
+	tree->next[node] = tree->head[item];
+	tree->head[item] = node;
+	tree->nnodes++;
+	return node;
+}
+
+/* Add a path of local items (ascending) with a count */
+static void
+fptree_insert(FpState *state, FpTree *tree, const int32 *path, int n, int64 count)
+{
+	int32		node = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		int32		item = path[i];
+		int32		c;
+
+		if (node == 0)
+			c = tree->root_child[item];
+		else
+		{
+			/* the child just created is first: sorted input finds it at once */
+			c = tree->child[node];
+			while (c >= 0 && tree->item[c] != item)
+				c = tree->sibling[c];
+		}
+		if (c < 0)
+			c = fptree_new_node(state, tree, item, node);
+		tree->count[c] += count;
+		node = c;
+	}
+}
+
+static void
+fp_emit(FpState *state, int size, int64 count)
+{
+	itemset_table_add(state->table, state->prefix, size, count);
+}
+
+/*
+ * Build the conditional tree of local item j of tree into cond; false when
+ * no item is frequent in j's conditional pattern base.
+ */
+static bool
+fptree_conditional(FpState *state, FpTree *tree, int32 j, FpTree *cond)
+{
+	int64	   *counts = tree->scratch;
+	int32		nfrequent = 0;
+
+	/* pass 1: the support of each item in the pattern base */
+	for (int32 v = tree->head[j]; v >= 0; v = tree->next[v])
+	{
+		int64		c = tree->count[v];
+
+		for (int32 u = tree->parent[v]; u > 0; u = tree->parent[u])
+			counts[tree->item[u]] += c;
+	}
+	for (int32 i = 0; i < j; i++)
+	{
+		if (counts[i] >= state->min_count)
+			tree->map[i] = nfrequent++;
+		else
+			tree->map[i] = -1;
+	}
+	if (nfrequent == 0)
+	{
+		for (int32 i = 0; i < j; i++)
+			counts[i] = 0;
+		return false;
+	}
+
+	fptree_reset(state, cond, nfrequent);
+	for (int32 i = 0; i < j; i++)
+	{
+		if (tree->map[i] >= 0)
+		{
+			cond->global[tree->map[i]] = tree->global[i];
+			cond->support[tree->map[i]] = counts[i];
+		}
+		counts[i] = 0;
+	}
+
+	/* pass 2: insert each path, filtered, top down */
+	for (int32 v = tree->head[j]; v >= 0; v = tree->next[v])
+	{
+		int			n = 0;
+
+		for (int32 u = tree->parent[v]; u > 0; u = tree->parent[u])
+		{
+			int32		m = tree->map[tree->item[u]];
+
+			if (m >= 0)
+			{
+				if ((Size) n + 1 > state->path_capacity)
+					state->path = items_grow(state->path, &state->path_capacity, n + 1,
+											 sizeof(int32), state->budget, "the FP-trees");
+				state->path[n++] = m;
+			}
+		}
+		/* the walk went bottom up: reverse */
+		for (int a = 0, b = n - 1; a < b; a++, b--)
+		{
+			int32		t = state->path[a];
+
+			state->path[a] = state->path[b];
+			state->path[b] = t;
+		}
+		if (n > 0)
+			fptree_insert(state, cond, state->path, n, tree->count[v]);
+	}
+	return true;
+}
+
+/* Whether no node of the tree has two children */
+static bool
+fptree_is_single_path(const FpTree *tree)
+{
+	int32		nroot = 0;
+
+	for (int32 i = 0; i < tree->nitems; i++)
+		if (tree->root_child[i] >= 0)
+			nroot++;
+	if (nroot > 1)
+		return false;
+	for (int32 v = 1; v < tree->nnodes; v++)
+		if (tree->child[v] >= 0 && tree->sibling[tree->child[v]] >= 0)
+			return false;
+	return true;
+}
+
+/* Emit prefix + every combination of path[from ..] */
+static void
+fp_emit_path(FpState *state, const int32 *global, const int64 *count, int n,
+			 int from, int depth)
+{
+	for (int i = from; i < n; i++)
+	{
+		state->prefix[depth] = global[i];
+		fp_emit(state, depth + 1, count[i]);
+		if (depth + 1 < state->max_len)
+			fp_emit_path(state, global, count, n, i + 1, depth + 1);
+	}
+}
+
+static void
+fp_mine_tree(FpState *state, int depth)
+{
+	FpTree	   *tree = &state->trees[depth];
+
+	check_stack_depth();
+	for (int32 j = tree->nitems - 1; j >= 0; j--)
+	{
+		FpTree	   *cond = &state->trees[depth + 1];
+
+		CHECK_FOR_INTERRUPTS();
+		state->prefix[depth] = tree->global[j];
+		fp_emit(state, depth + 1, tree->support[j]);
+		if (depth + 1 >= state->max_len || j == 0)
+			continue;
+		if (!fptree_conditional(state, tree, j, cond))
+			continue;
+		if (fptree_is_single_path(cond))
+		{
+			int			n = 0;
+
+			if ((Size) cond->nnodes > state->single_capacity)
+			{
+				Size		cap = state->single_capacity;
+
+				state->single_global = items_grow(state->single_global, &cap, cond->nnodes,
+												  sizeof(int32), state->budget, "the FP-trees");
+				cap = state->single_capacity;
+				state->single_count = items_grow(state->single_count, &cap, cond->nnodes,
+												 sizeof(int64), state->budget, "the FP-trees");
+				state->single_capacity = cap;
+			}
+			for (int32 i = 0; i < cond->nitems; i++)
+			{
+				if (cond->root_child[i] >= 0)
+				{
+					for (int32 v = cond->root_child[i]; v >= 0; v = cond->child[v])
+					{
+						state->single_global[n] = cond->global[cond->item[v]];
+						state->single_count[n] = cond->count[v];
+						n++;
+					}
+					break;
+				}
+			}
+			fp_emit_path(state, state->single_global, state->single_count, n, 0, depth + 1);
+		}
+		else
+			fp_mine_tree(state, depth + 1);
+	}
+}
+
+/*
+ * fpgrowth_mine: every frequent itemset of input with at most max_len
+ * items, into table.
+ */
+void
+fpgrowth_mine(const MiningInput *input, int max_len, ItemsetTable *table,
+			  MemoryBudget *budget)
+{
+	FpState    *state = palloc0(sizeof(FpState));
+	FpTree	   *tree = &state->trees[0];
+
+	Assert(max_len >= 1 && max_len <= ITEMSETS_MAX_LEN);
+	state->max_len = max_len;
+	state->min_count = input->min_count;
+	state->table = table;
+	state->budget = budget;
+	if (input->nitems == 0)
+		return;
+
+	fptree_reset(state, tree, input->nitems);
+	for (int32 r = 0; r < input->nitems; r++)
+	{
+		tree->global[r] = r;
+		tree->support[r] = input->rank_count[r];
+	}
+	for (int32 t = 0; t < input->ntrans; t++)
+	{
+		if ((t & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
+		fptree_insert(state, tree, input->titems + input->tstart[t],
+					  input->tstart[t + 1] - input->tstart[t], input->tweight[t]);
+	}
+	fp_mine_tree(state, 0);
+}
