@@ -151,12 +151,13 @@ if [ -n "$borgelt" ]; then
     fi
     borgelt=$(cd "$(dirname "$borgelt")" && pwd)/$(basename "$borgelt")
 fi
-set_commands=()
+set_commands=() pg_options=""
 for kv in ${settings[@]+"${settings[@]}"}; do
     if ! [[ $kv =~ ^([a-z_][a-z0-9_.]*)=([A-Za-z0-9_.+-]+)$ ]]; then
         echo "--set takes NAME=VALUE like jit=off, not '$kv'" >&2; exit 2
     fi
     set_commands+=(-c "SET ${BASH_REMATCH[1]} = '${BASH_REMATCH[2]}'")
+    pg_options+=" -c ${BASH_REMATCH[1]}=${BASH_REMATCH[2]}"
 done
 
 install_deps
@@ -219,6 +220,7 @@ has_rec=$(has_fn recommend)
 # ---- the contenders ----
 
 fp_sql() {  # fp_sql SCHEMA S [ALGORITHM]
+    # shellcheck disable=SC2016
     echo "SELECT count(*) FROM profile.frequent_itemsets('SELECT tid, item FROM $1.t', $2${3:+, algorithm => '$3'})"
 }
 # The frequent pairs as a DBA writes them; count(*) counts baskets because
@@ -474,7 +476,7 @@ bench_support() {
     [ "$do_weka" = 1 ] && contenders+=(weka wekaitems)
     [ -n "$borgelt" ] && contenders+=(borgelt borgelt0)
     declare -A times=()
-    local r c ms a b m2 x
+    local r c ms a b
     say "$label: $repeat rounds (serial; ms)"
     for r in $(seq 1 "$repeat"); do
         printf '  round %d:' "$r"
@@ -495,7 +497,7 @@ bench_support() {
                     times[wekaload]="${times[wekaload]:-} $a"
                     times[wekamine]="${times[wekamine]:-} $b" ;;
                 borgelt)
-                    read -r ms a b x < <(borgelt_run "$workdir/$name.dat" -s-"$thr" /dev/null)
+                    read -r ms a b _ < <(borgelt_run "$workdir/$name.dat" -s-"$thr" /dev/null)
                     times[borgeltread]="${times[borgeltread]:-} $a"
                     times[borgeltmine]="${times[borgeltmine]:-} $b" ;;
                 borgelt0)
@@ -629,18 +631,124 @@ bench_data() {
 
 # ---- profile.recommend through pgbench ----
 
+# pgbench_run NAME SCRIPT CLIENTS THREADS: "tps latency_ms failed"
+pgbench_run() {
+    local out rc=0
+    out=$(PGOPTIONS="$PGOPTIONS$pg_options" "$PG_BIN/pgbench" -n -M prepared -c "$3" -j "$4" -T "$pg_time" \
+        -f "$2" "$conninfo" 2>&1) || rc=$?
+    if [ "$rc" -ne 0 ]; then
+        echo "pgbench failed ($rc) on $1:" >&2
+        echo "$out" >&2
+        exit 1
+    fi
+    awk '/^tps = / && !t { t = $3 }
+         /^latency average = / { l = $4 }
+         /^number of failed transactions: / { f = $5 }
+         END { printf "%s %s %s\n", t, l, (f == "" ? 0 : f) }' <<< "$out"
+}
+
+# bench_recommend NAME: a model of about 100,000 rules from NAME's t, then
+# pgbench on profile.recommend and its floors
 bench_recommend() {
     local name=$1
     local schema=bench_rules_${name,,}
-    say "profile.recommend: not measured here yet"
+    if [ "$has_fit" != t ] || [ "$has_rec" != t ]; then
+        say "profile.rules_fit or profile.recommend does not exist here: recommend not measured"
+        return 0
+    fi
+    say "profile.recommend: fitting a model of about 100,000 rules on $name (model bench_rec)"
+    # (min_support, min_confidence) pairs giving more and more rules; the
+    # first with at least 90,000 rules is used (retail: 0.0002, 0.3 gives
+    # about 95,000 rules, with multi-item consequents)
+    local pairs=("0.0002 0.3" "0.0002 0.25" "0.00015 0.5" "0.00015 0.3" "0.0001 0.5" "0.0001 0.3"
+                 "0.00005 0.5" "0.00005 0.3")
+    local p s c fit rules="" itemsets start ms
+    for p in "${pairs[@]}"; do
+        read -r s c <<< "$p"
+        start=$(now_ms)
+        if ! fit=$(qa -F ' ' -c "SELECT itemsets, rules FROM profile.rules_fit('bench_rec',
+                        'SELECT tid, item FROM $schema.t', $s, $c)" 2>&1); then
+            echo "  rules_fit(min_support $s, min_confidence $c) failed: $fit"
+            break
+        fi
+        ms=$(( $(now_ms) - start ))
+        read -r itemsets rules <<< "$fit"
+        echo "  rules_fit(min_support $s, min_confidence $c): $itemsets itemsets, $rules rules in $ms ms"
+        [ "$rules" -ge 90000 ] && break
+    done
+    if [ -z "$rules" ]; then
+        echo "  no model: recommend not measured"
+        return 0
+    fi
+    local model_rules
+    model_rules=$(qa -c "SELECT count(*) FROM profile.rules WHERE model = 'bench_rec'")
+    echo "  model bench_rec: $model_rules rules (profile.rules), min_support $s, min_confidence $c"
+
+    # the basket subquery needs an index on tid, as any application has
+    q -c "CREATE INDEX ON $schema.t (tid)" -c "ANALYZE $schema.t"
+    local lo hi const
+    read -r lo hi < <(qa -F ' ' -c "SELECT min(tid), max(tid) FROM $schema.t")
+    const=$(qa -c "SELECT string_agg(item::text, ',') FROM (SELECT item FROM $schema.t GROUP BY item
+                   ORDER BY count(*) DESC, item LIMIT 3) i")
+    local basket="(SELECT pg_catalog.array_agg(item) FROM $schema.t WHERE tid = :tid)"
+    printf 'SELECT 1;\n' > "$workdir/pg_select1.sql"
+    printf '\\set tid random(%s, %s)\nSELECT %s;\n' "$lo" "$hi" "$basket" > "$workdir/pg_basket.sql"
+    printf '\\set tid random(%s, %s)\nSELECT * FROM profile.recommend('"'"'bench_rec'"'"', %s, 5);\n' \
+        "$lo" "$hi" "$basket" > "$workdir/pg_rec.sql"
+    printf 'SELECT * FROM profile.recommend('"'"'bench_rec'"'"', ARRAY[%s]::bigint[], 5);\n' \
+        "$const" > "$workdir/pg_rec_const.sql"
+    chmod 644 "$workdir"/pg_*.sql
+
+    echo "  the constant basket {$const} (the three most frequent items) gets:"
+    q -c "SELECT rank, item, round(score::numeric, 4) AS score, antecedent, consequent,
+                 round(lift::numeric, 2) AS lift
+          FROM profile.recommend('bench_rec', ARRAY[$const]::bigint[], 5)" | sed 's/^/    /'
+    local sample
+    sample=$(qa -F ' ' -c "SELECT count(*), round(avg(n), 2), round(100.0 * avg((n > 0)::int), 1)
+        FROM (SELECT (SELECT count(*) FROM profile.recommend('bench_rec', b.items, 5)) AS n
+              FROM (SELECT tid, array_agg(item) AS items FROM $schema.t
+                    WHERE tid % 97 = 0 GROUP BY tid) b) x")
+    local a b
+    read -r a b p <<< "$sample"
+    echo "  on $a baskets of t (tid % 97 = 0): $b recommendations on average, $p% get at least one"
+
+    local cores
+    cores=$(nproc)
+    declare -A lab=(
+        [pg_select1]="floor: SELECT 1"
+        [pg_basket]="floor: the basket subquery"
+        [pg_rec]="recommend, random basket of t"
+        [pg_rec_const]="recommend, constant basket"
+    )
+    local v cl j tps lat failed per_core
+    say "profile.recommend through pgbench (-M prepared -n, $pg_time s per run, $cores cores)"
+    printf '  %-32s %8s %12s %14s %15s\n' run clients TPS "latency ms" "calls/s/core"
+    for v in pg_select1 pg_basket pg_rec pg_rec_const; do
+        for cl in 1 8; do
+            j=$([ "$cl" = 1 ] && echo 1 || echo 2)
+            read -r tps lat failed < <(pgbench_run "$v" "$workdir/$v.sql" "$cl" "$j")
+            per_core=$(awk -v t="$tps" -v c="$cl" -v n="$cores" 'BEGIN { printf "%.0f", t / (c < n ? c : n) }')
+            printf '  %-32s %8s %12.0f %14s %15s\n' "${lab[$v]}" "$cl" "$tps" "$lat" "$per_core"
+            [ "$failed" = 0 ] || echo "  ($failed failed transactions)"
+            printf '%s\t%s\t%s\t%s\t%s\n' "${lab[$v]}" "$cl" "$tps" "$lat" "$per_core" >> "$rec_results"
+        done
+    done
+    local r1 r8
+    r1=$(awk -F'\t' '$1 ~ /random basket/ && $2 == 1 { print $5 }' "$rec_results")
+    r8=$(awk -F'\t' '$1 ~ /random basket/ && $2 == 8 { print $5 }' "$rec_results")
+    printf '  recommend, random basket: %s calls/s per core with 1 client (goal >= 5000: %s), %s with 8 clients (goal >= 5000: %s)\n' \
+        "$r1" "$(goal "$r1" '>=' 5000)" "$r8" "$(goal "$r8" '>=' 5000)"
+    echo "  (TPS / min(clients, cores); pgbench itself runs on the same cores, so every figure is a lower bound)"
+    rec_model="model bench_rec on $name: $model_rules rules (min_support $s, min_confidence $c)"
+    q -c "DELETE FROM profile.models WHERE name = 'bench_rec'"
 }
 
 read -r jit_used < <(qa ${set_commands[@]+"${set_commands[@]}"} -c \
     "SELECT CASE WHEN current_setting('jit')::bool AND pg_jit_available() THEN 'on' ELSE 'off' END")
 say "settings: max_parallel_workers_per_gather = 0, jit = $jit_used, max_len = $max_len, repeat = $repeat, data = $data_dir${settings[0]+ (--set ${settings[*]})}"
-echo "Weka: $([ "$weka" = 1 ] && echo "$(readlink -f "$WEKA_JAR")" || echo skipped); Borgelt: ${borgelt:-not given (--borgelt PATH)}; cores: $(nproc)"
+echo "Weka: $([ "$weka" = 1 ] && readlink -f "$WEKA_JAR" || echo skipped); Borgelt: ${borgelt:-not given (--borgelt PATH)}; cores: $(nproc)"
 
-rec_data=""
+rec_data="" rec_model=""
 if [ "$quick" = 1 ]; then
     bench_data retail fimi "$data_dir/retail.dat.gz" 0.01 0.001
     bench_data T10I4D100K fimi "$data_dir/T10I4D100K.dat.gz" 0.01
@@ -661,13 +769,31 @@ say "summary (median ms, serial; goals: hand/FP >= 20 at 0.1%, Weka/FP > 1, prof
 printf '%-11s %7s %6s %8s %4s | %9s %9s | %9s %-11s %8s | %9s %8s | %9s %9s | %9s %9s %8s\n' \
     data support thr itemsets max "FP ms" "Apriori" "hand ms" "(form)" hand/FP "Weka ms" Weka/FP \
     "GROUP BY" "read s=1" "FP mine" "Borgelt" ratio
+# mark VALUE OP LIMIT: VALUE followed by + (goal met) or ! (goal missed)
+mark() {
+    if [ "$1" = - ]; then
+        echo -
+    else
+        echo "$1$([ "$(goal "$1" "$2" "$3")" = "goal met" ] && echo + || echo !)"
+    fi
+}
 while IFS=$'\t' read -r name sp thr n mx fp ap hand form rh wk rw grp rd mine bm rb goal_s; do
+    [ "$goal_s" = 1 ] && rh=$(mark "$rh" '>=' 20)
+    rw=$(mark "$rw" '>' 1)
+    rb=$(mark "$rb" '<=' 2)
     printf '%-11s %7s %6s %8s %4s | %9s %9s | %9s %-11s %8s | %9s %8s | %9s %9s | %9s %9s %8s\n' \
         "$name" "$sp" "$thr" "$n" "$mx" "$fp" "$ap" "$hand" "($form)" "$rh" "$wk" "$rw" "$grp" "$rd" "$mine" "$bm" "$rb"
 done < "$results"
+echo "(+ goal met, ! goal missed; hand/FP has its goal at 0.1% only.  hand: the faster form, pairs only.  Weka: the"
+echo " JVM run.  read s=1: FP-growth at min_support 1.  FP mine = FP - read s=1; Borgelt = its run - its -s100 run;"
+echo " ratio = FP mine / Borgelt)"
 if [ -s "$rec_results" ]; then
     echo
-    cat "$rec_results"
+    echo "profile.recommend, $rec_model (goal >= 5000 calls/s per core)"
+    printf '%-32s %8s %10s %12s %13s\n' run clients TPS "latency ms" "calls/s/core"
+    while IFS=$'\t' read -r l cl tps lat pc; do
+        printf '%-32s %8s %10.0f %12s %13s\n' "$l" "$cl" "$tps" "$lat" "$pc"
+    done < "$rec_results"
 fi
 if [ ${#mismatches[@]} -eq 0 ]; then
     echo "sanity checks (FP-growth = Apriori, pairs = hand-written SQL, Weka and Borgelt itemsets): all OK"
