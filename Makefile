@@ -13,6 +13,7 @@ OBJS = \
 	src/itemsets.o \
 	src/quantile.o \
 	src/rules.o \
+	src/rules_model.o \
 	src/kmeans.o \
 	src/kmeans_agg.o \
 	src/kmeans_model.o \
@@ -42,7 +43,7 @@ include $(PGXS)
 
 # Headers every object depends on
 $(OBJS): src/profile.h src/prng.h
-src/apriori.o src/baskets.o src/fpgrowth.o src/itemsets.o src/rules.o: src/itemsets.h src/apriori.h
+src/apriori.o src/baskets.o src/fpgrowth.o src/itemsets.o src/rules.o src/rules_model.o: src/itemsets.h src/apriori.h
 
 # The retail data generator used by the demo, the tests and the benchmarks
 build/retailgen: scripts/retailgen.c src/prng.h

@@ -882,3 +882,88 @@ CREATE FUNCTION profile.association_rules(
 
 COMMENT ON FUNCTION profile.association_rules(text, double precision, double precision, integer, double precision, jsonb, text[], text[], text[], text[], integer, integer, boolean, text, bigint, bigint, bigint) IS
     'Association rules of a query''s (basket_id, item) or (basket_id, items[]) rows, with eleven measures, item constraints and redundancy pruning';
+
+-- Stored rule models and recommendations
+
+CREATE FUNCTION profile.rules_fit(
+    name text,
+    query text,
+    min_support double precision,
+    min_confidence double precision DEFAULT 0.5,
+    max_len integer DEFAULT 10,
+    min_lift double precision DEFAULT 0,
+    thresholds jsonb DEFAULT NULL,
+    antecedent_in text[] DEFAULT NULL,
+    antecedent_has text[] DEFAULT NULL,
+    consequent_in text[] DEFAULT NULL,
+    consequent_has text[] DEFAULT NULL,
+    max_antecedent integer DEFAULT NULL,
+    max_consequent integer DEFAULT NULL,
+    prune_redundant boolean DEFAULT false,
+    algorithm text DEFAULT 'fpgrowth',
+    max_itemsets bigint DEFAULT 1000000,
+    max_rules bigint DEFAULT 1000000,
+    min_count bigint DEFAULT 1,
+    OUT model text,
+    OUT baskets bigint,
+    OUT items integer,
+    OUT itemsets bigint,
+    OUT rules bigint)
+    RETURNS record
+    LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE
+    AS 'MODULE_PATHNAME', 'profile_rules_fit';
+
+COMMENT ON FUNCTION profile.rules_fit(text, text, double precision, double precision, integer, double precision, jsonb, text[], text[], text[], text[], integer, integer, boolean, text, bigint, bigint, bigint) IS
+    'Mine association rules as profile.association_rules does and store them under a name, for profile.recommend';
+
+CREATE FUNCTION profile.rules_model_rules(body bytea,
+    OUT rule integer, OUT antecedent text[], OUT consequent text[],
+    OUT antecedent_support double precision, OUT consequent_support double precision,
+    OUT support double precision, OUT confidence double precision, OUT lift double precision,
+    OUT leverage double precision, OUT conviction double precision,
+    OUT zhangs_metric double precision, OUT jaccard double precision,
+    OUT certainty double precision, OUT kulczynski double precision,
+    OUT antecedent_count bigint, OUT consequent_count bigint, OUT count bigint)
+    RETURNS SETOF record
+    LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_rules_model_rules';
+
+COMMENT ON FUNCTION profile.rules_model_rules(bytea) IS
+    'Internal: the rules of a rule model body, as rows';
+
+CREATE VIEW profile.rules AS
+    SELECT m.name AS model, r.rule, r.antecedent, r.consequent,
+           r.antecedent_support, r.consequent_support, r.support, r.confidence, r.lift,
+           r.leverage, r.conviction, r.zhangs_metric, r.jaccard, r.certainty, r.kulczynski,
+           r.antecedent_count, r.consequent_count, r.count
+    FROM profile.models m
+         CROSS JOIN LATERAL profile.rules_model_rules(m.body) r
+    WHERE m.kind OPERATOR(pg_catalog.=) 'rules';
+
+COMMENT ON VIEW profile.rules IS
+    'The rules of every stored rule model, with their measures, in the order they were mined';
+
+GRANT SELECT ON profile.rules TO PUBLIC;
+
+CREATE FUNCTION profile.recommend(model text, basket anyarray, n integer DEFAULT 5,
+    by text DEFAULT 'confidence')
+    RETURNS TABLE (rank integer, item text, score double precision,
+                   antecedent text[], consequent text[],
+                   support double precision, confidence double precision, lift double precision)
+    LANGUAGE C STRICT STABLE PARALLEL SAFE
+    ROWS 5
+    AS 'MODULE_PATHNAME', 'profile_recommend';
+
+COMMENT ON FUNCTION profile.recommend(text, anyarray, integer, text) IS
+    'The n items a stored rule model recommends for a basket, best first, each with the rule that fired';
+
+CREATE FUNCTION profile.recommend_customers(model text, query text, n integer DEFAULT 5,
+    by text DEFAULT 'confidence')
+    RETURNS TABLE (customer_id text, rank integer, item text, score double precision,
+                   antecedent text[], consequent text[],
+                   support double precision, confidence double precision, lift double precision)
+    LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED
+    AS 'MODULE_PATHNAME', 'profile_recommend_customers';
+
+COMMENT ON FUNCTION profile.recommend_customers(text, text, integer, text) IS
+    'Recommendations for every customer of a query''s (customer_id, item) or (customer_id, items[]) purchase history';

@@ -93,14 +93,25 @@ rule_measures(int64 n, int64 antecedent, int64 consequent, int64 both,
 	out[MEASURE_CONSEQUENT_SUPPORT] = sc;
 }
 
+/* One measure of a rule: as rule_measures() computes it */
 double
 rule_measure(int64 n, int64 antecedent, int64 consequent, int64 both,
 			 RuleMeasure measure)
 {
 	double		out[RULE_NMEASURES];
 
-	rule_measures(n, antecedent, consequent, both, out);
-	return out[measure];
+	switch (measure)
+	{
+		case MEASURE_SUPPORT:
+			return (double) both / (double) n;
+		case MEASURE_CONFIDENCE:
+			return (double) both / (double) antecedent;
+		case MEASURE_LIFT:
+			return ((double) both / (double) antecedent) / ((double) consequent / (double) n);
+		default:
+			rule_measures(n, antecedent, consequent, both, out);
+			return out[measure];
+	}
 }
 
 /* ---- options ---- */
