@@ -8,6 +8,7 @@ OBJS = \
 	src/query.o \
 	src/model.o \
 	src/apriori.o \
+	src/apriori_scan.o \
 	src/baskets.o \
 	src/fpgrowth.o \
 	src/itemsets.o \
@@ -43,7 +44,7 @@ include $(PGXS)
 
 # Headers every object depends on
 $(OBJS): src/profile.h src/prng.h
-src/apriori.o src/baskets.o src/fpgrowth.o src/itemsets.o src/rules.o src/rules_model.o: src/itemsets.h src/apriori.h
+src/apriori.o src/apriori_scan.o src/baskets.o src/fpgrowth.o src/itemsets.o src/rules.o src/rules_model.o: src/itemsets.h src/apriori.h
 
 # The retail data generator used by the demo, the tests and the benchmarks
 build/retailgen: scripts/retailgen.c src/prng.h

@@ -967,3 +967,26 @@ CREATE FUNCTION profile.recommend_customers(model text, query text, n integer DE
 
 COMMENT ON FUNCTION profile.recommend_customers(text, text, integer, text) IS
     'Recommendations for every customer of a query''s (customer_id, item) or (customer_id, items[]) purchase history';
+
+-- Apriori's scan path: the counting pass as a combinable aggregate
+
+CREATE FUNCTION profile.itemset_counts_transfn(bigint[], text[], text[])
+    RETURNS bigint[]
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_itemset_counts_transfn';
+CREATE FUNCTION profile.itemset_counts_combinefn(bigint[], bigint[])
+    RETURNS bigint[]
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_itemset_counts_combinefn';
+COMMENT ON FUNCTION profile.itemset_counts_transfn(bigint[], text[], text[]) IS
+    'Internal: transition function of profile.itemset_counts';
+COMMENT ON FUNCTION profile.itemset_counts_combinefn(bigint[], bigint[]) IS
+    'Internal: combine function of profile.itemset_counts';
+CREATE AGGREGATE profile.itemset_counts(basket text[], candidates text[]) (
+    SFUNC = profile.itemset_counts_transfn,
+    STYPE = bigint[],
+    COMBINEFUNC = profile.itemset_counts_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE profile.itemset_counts(text[], text[]) IS
+    'Apriori counting pass: how many rows'' baskets hold each candidate itemset (one per row of a two-dimensional text[]), in candidate order';

@@ -97,4 +97,39 @@ RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET parallel_leader_participation;
 
+-- Apriori's counting pass: the counts are the same serial and in parallel,
+-- and they equal the baskets plain SQL finds holding each candidate
+CREATE TABLE par_test.baskets AS
+SELECT g AS basket, ARRAY(SELECT (((g::bigint * 7919 + i * 104729) % 23))::text
+                          FROM generate_series(1, 1 + g % 6) i) AS items
+FROM generate_series(1, 20000) g;
+ALTER TABLE par_test.baskets SET (parallel_workers = 2);
+ANALYZE par_test.baskets;
+-- five pairs that occur, and one that cannot (items are 0 .. 22)
+CREATE TABLE par_test.candidates AS
+SELECT ARRAY(SELECT p FROM (SELECT DISTINCT ARRAY[items[1], items[2]] AS p FROM par_test.baskets
+                            WHERE basket <= 50 AND cardinality(items) >= 2 AND items[1] <> items[2]) d
+             ORDER BY p LIMIT 5) || ARRAY[ARRAY['13', '99']] AS c;
+SET max_parallel_workers_per_gather = 0;
+CREATE TABLE par_test.counts_serial AS
+SELECT profile.itemset_counts(items, (SELECT c FROM par_test.candidates)) AS counts FROM par_test.baskets;
+SELECT counts FROM par_test.counts_serial;
+SET max_parallel_workers_per_gather = 2;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET parallel_leader_participation = off;
+EXPLAIN (COSTS OFF) SELECT profile.itemset_counts(items, '{{1,2}}') FROM par_test.baskets;
+SELECT (SELECT profile.itemset_counts(items, (SELECT c FROM par_test.candidates)) FROM par_test.baskets)
+       = (SELECT counts FROM par_test.counts_serial) AS same_counts_in_parallel,
+       (SELECT counts FROM par_test.counts_serial)
+       = ARRAY(SELECT (SELECT count(*) FROM par_test.baskets b WHERE b.items @> c.cand)
+               FROM (SELECT ARRAY[c[i][1], c[i][2]] AS cand, i FROM par_test.candidates, generate_series(1, 6) i) c
+               ORDER BY c.i) AS counts_equal_plain_sql;
+RESET max_parallel_workers_per_gather;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET parallel_leader_participation;
+
 DROP SCHEMA par_test CASCADE;

@@ -37,11 +37,12 @@
 /*
  * Build the trie of n sorted candidates of k items each (items: n * k
  * ranks, each candidate ascending, candidates in lexicographic order);
- * nitems bounds the items.
+ * nitems bounds the items.  The counts of candidate i go to position
+ * leaf_index[i] (i when leaf_index is NULL).  Candidates must be distinct.
  */
 CandidateTrie *
 candidate_trie_build(const int32 *items, int64 n, int k, int32 nitems,
-					 MemoryBudget *budget)
+					 const int64 *leaf_index, MemoryBudget *budget)
 {
 	CandidateTrie *trie = palloc0(sizeof(CandidateTrie));
 	Size		mark = budget->used;
@@ -121,8 +122,8 @@ candidate_trie_build(const int32 *items, int64 n, int k, int32 nitems,
 				trie->edge_item[edge] = item;
 				if (depth == 0)
 					trie->root_edge[item] = (int32) edge;
-				if (depth == k - 1)
-					trie->edge_child[edge] = a;		/* the candidate */
+				if (depth == k - 1)		/* the candidate */
+					trie->edge_child[edge] = leaf_index ? leaf_index[a] : a;
 				else
 				{
 					int32		child = trie->nnodes++;
@@ -250,18 +251,6 @@ candidate_trie_count(const CandidateTrie *trie, const int32 *t, int n,
 
 /* ---- Apriori ---- */
 
-/* One level: n itemsets of k items (sorted, lexicographic) and counts */
-typedef struct AprioriLevel
-{
-	int			k;
-	int64		n;
-	Size		capacity;
-	int32	   *items;
-	int64	   *count;
-	int64	   *slots;			/* hash index: itemset + 1, 0 empty */
-	uint64		mask;
-} AprioriLevel;
-
 static uint64
 level_hash(const int32 *items, int k)
 {
@@ -276,8 +265,8 @@ level_hash(const int32 *items, int k)
 	return h;
 }
 
-static void
-level_add(AprioriLevel *level, const int32 *items, int64 count, MemoryBudget *budget)
+void
+apriori_level_add(AprioriLevel *level, const int32 *items, int64 count, MemoryBudget *budget)
 {
 	int			k = level->k;
 
@@ -340,8 +329,8 @@ level_contains(const AprioriLevel *level, const int32 *items)
 	return false;
 }
 
-static void
-level_free(AprioriLevel *level, MemoryBudget *budget)
+void
+apriori_level_free(AprioriLevel *level, MemoryBudget *budget)
 {
 	budget_release(budget, level->capacity * (level->k * sizeof(int32) + sizeof(int64)));
 	if (level->slots)
@@ -359,7 +348,7 @@ level_free(AprioriLevel *level, MemoryBudget *budget)
  * The candidates of level k + 1 from level k: join on the first k - 1
  * items, prune by the k-subsets.  Sorted, as the trie needs.
  */
-static int64
+int64
 apriori_candidates(AprioriLevel *level, int32 **out, Size *out_capacity,
 				   MemoryBudget *budget)
 {
@@ -451,7 +440,7 @@ apriori_pairs(const MiningInput *input, AprioriLevel *next, ItemsetTable *table,
 			{
 				int32		pair[2] = {(int32) i, (int32) j};
 
-				level_add(next, pair, counts[row + j], budget);
+				apriori_level_add(next, pair, counts[row + j], budget);
 				itemset_table_add(table, pair, 2, counts[row + j]);
 			}
 		}
@@ -470,7 +459,7 @@ apriori_mine(const MiningInput *input, int max_len, ItemsetTable *table,
 	level.k = 1;
 	for (int32 r = 0; r < input->nitems; r++)
 	{
-		level_add(&level, &r, input->rank_count[r], budget);
+		apriori_level_add(&level, &r, input->rank_count[r], budget);
 		itemset_table_add(table, &r, 1, input->rank_count[r]);
 	}
 
@@ -486,7 +475,7 @@ apriori_mine(const MiningInput *input, int max_len, ItemsetTable *table,
 		next.k = k + 1;
 		if (k == 1 && apriori_pairs(input, &next, table, budget))
 		{
-			level_free(&level, budget);
+			apriori_level_free(&level, budget);
 			level = next;
 			continue;
 		}
@@ -497,7 +486,7 @@ apriori_mine(const MiningInput *input, int max_len, ItemsetTable *table,
 				pfree(cand);
 			break;
 		}
-		trie = candidate_trie_build(cand, ncand, k + 1, input->nitems, budget);
+		trie = candidate_trie_build(cand, ncand, k + 1, input->nitems, NULL, budget);
 		budget_reserve_array(budget, (Size) ncand, sizeof(int64), "the Apriori counts");
 		counts = palloc_extended((Size) ncand * sizeof(int64), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 		for (int32 t = 0; t < input->ntrans; t++)
@@ -512,7 +501,7 @@ apriori_mine(const MiningInput *input, int max_len, ItemsetTable *table,
 		{
 			if (counts[c] >= input->min_count)
 			{
-				level_add(&next, cand + c * (k + 1), counts[c], budget);
+				apriori_level_add(&next, cand + c * (k + 1), counts[c], budget);
 				itemset_table_add(table, cand + c * (k + 1), k + 1, counts[c]);
 			}
 		}
@@ -521,10 +510,10 @@ apriori_mine(const MiningInput *input, int max_len, ItemsetTable *table,
 		pfree(cand);
 		budget_release(budget, cand_capacity * sizeof(int32));
 		candidate_trie_free(trie, budget);
-		level_free(&level, budget);
+		apriori_level_free(&level, budget);
 		level = next;
 	}
-	level_free(&level, budget);
+	apriori_level_free(&level, budget);
 }
 
 void

@@ -35,9 +35,28 @@ typedef struct CandidateTrie
 } CandidateTrie;
 
 extern CandidateTrie *candidate_trie_build(const int32 *items, int64 n, int k,
-										   int32 nitems, MemoryBudget *budget);
+										   int32 nitems, const int64 *leaf_index,
+										   MemoryBudget *budget);
 extern void candidate_trie_count(const CandidateTrie *trie, const int32 *t,
 								 int n, int64 weight, int64 *counts);
 extern void candidate_trie_free(CandidateTrie *trie, MemoryBudget *budget);
+
+/* One level: n itemsets of k items (sorted, lexicographic) and counts */
+typedef struct AprioriLevel
+{
+	int			k;
+	int64		n;
+	Size		capacity;
+	int32	   *items;
+	int64	   *count;
+	int64	   *slots;			/* hash index: itemset + 1, 0 empty */
+	uint64		mask;
+} AprioriLevel;
+
+extern void apriori_level_add(AprioriLevel *level, const int32 *items, int64 count,
+					  MemoryBudget *budget);
+extern void apriori_level_free(AprioriLevel *level, MemoryBudget *budget);
+extern int64 apriori_candidates(AprioriLevel *level, int32 **out,
+								Size *out_capacity, MemoryBudget *budget);
 
 #endif							/* PROFILE_APRIORI_H */

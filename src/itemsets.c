@@ -254,6 +254,9 @@ itemset_table_add(ItemsetTable *table, const int32 *ranks, int size, int64 count
 {
 	int32	   *dst;
 
+	/* the miners' inner loops all end here: a good place to be cancelled */
+	if ((table->n & 4095) == 0)
+		CHECK_FOR_INTERRUPTS();
 	if (table->n >= table->limit)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -376,30 +379,32 @@ itemsets_mine(const char *caller, const char *sql, double min_support,
 			  int64 min_count, int max_len, const char *algorithm,
 			  int64 max_itemsets, MemoryBudget *budget)
 {
-	MiningResult *result = palloc0(sizeof(MiningResult));
-	bool		use_fpgrowth;
+	MiningResult *result;
 	int32	   *by_value;
-	int64		threshold;
 
 	check_mining_parameters(min_support, min_count, max_len, max_itemsets);
-	if (strcmp(algorithm, "fpgrowth") == 0)
-		use_fpgrowth = true;
-	else if (strcmp(algorithm, "apriori") == 0)
-		use_fpgrowth = false;
+	if (strcmp(algorithm, "apriori-scan") == 0)
+		result = apriori_scan_mine(caller, sql, min_support, min_count, max_len,
+								   max_itemsets, budget);
+	else if (strcmp(algorithm, "fpgrowth") == 0 || strcmp(algorithm, "apriori") == 0)
+	{
+		result = palloc0(sizeof(MiningResult));
+		result->baskets = baskets_load(caller, sql, budget);
+		result->input = mining_input_build(result->baskets,
+										   itemsets_min_count(min_support, min_count,
+															  result->baskets->nbaskets),
+										   budget);
+		result->table = itemset_table_create(max_itemsets, budget);
+		if (algorithm[0] == 'f')
+			fpgrowth_mine(result->input, max_len, result->table, budget);
+		else
+			apriori_mine(result->input, max_len, result->table, budget);
+	}
 	else
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown algorithm \"%s\"", algorithm),
-				 errhint("Use 'fpgrowth' or 'apriori'.")));
-
-	result->baskets = baskets_load(caller, sql, budget);
-	threshold = itemsets_min_count(min_support, min_count, result->baskets->nbaskets);
-	result->input = mining_input_build(result->baskets, threshold, budget);
-	result->table = itemset_table_create(max_itemsets, budget);
-	if (use_fpgrowth)
-		fpgrowth_mine(result->input, max_len, result->table, budget);
-	else
-		apriori_mine(result->input, max_len, result->table, budget);
+				 errhint("Use 'fpgrowth', 'apriori' or 'apriori-scan'.")));
 
 	/* where each rank stands in value order, for output */
 	by_value = palloc_extended(((Size) result->input->nitems + 1) * sizeof(int32), MCXT_ALLOC_HUGE);

@@ -164,6 +164,10 @@ extern MiningResult *itemsets_mine(const char *caller, const char *sql,
 								   double min_support, int64 min_count,
 								   int max_len, const char *algorithm,
 								   int64 max_itemsets, MemoryBudget *budget);
+extern MiningResult *apriori_scan_mine(const char *caller, const char *sql,
+									   double min_support, int64 min_count,
+									   int max_len, int64 max_itemsets,
+									   MemoryBudget *budget);
 extern int	itemsets_compare_values(const MiningResult *result,
 									const int32 *a, int na,
 									const int32 *b, int nb);
