@@ -254,6 +254,8 @@ itemdict_find(const ItemDict *dict, const ItemKey *key)
 
 	if (dict->count == 0)
 		return -1;
+	if (dict->direct != NULL && key->ival >= 0 && key->ival < ITEMDICT_DIRECT)
+		return dict->direct[key->ival] - 1;
 	hash = item_key_hash(dict->kind, key);
 	for (slot = hash & dict->mask; dict->slots[slot] != 0; slot = (slot + 1) & dict->mask)
 	{
@@ -269,10 +271,18 @@ itemdict_find(const ItemDict *dict, const ItemKey *key)
 int32
 itemdict_intern(ItemDict *dict, const ItemKey *key)
 {
-	uint32		hash = item_key_hash(dict->kind, key);
+	uint32		hash;
 	uint32		slot;
 	int32		id;
 
+	/*
+	 * Small non-negative integers (product ids, mostly) are looked up in a
+	 * direct table once there are many: no hashing, one access.
+	 */
+	if (dict->direct != NULL && key->ival >= 0 && key->ival < ITEMDICT_DIRECT &&
+		dict->direct[key->ival] != 0)
+		return dict->direct[key->ival] - 1;
+	hash = item_key_hash(dict->kind, key);
 	if (dict->slots != NULL)
 	{
 		for (slot = hash & dict->mask; dict->slots[slot] != 0; slot = (slot + 1) & dict->mask)
@@ -325,6 +335,17 @@ itemdict_intern(ItemDict *dict, const ItemKey *key)
 	}
 	dict->hashes[id] = hash;
 	dict->count++;
+	if (dict->kind == ITEM_INTEGER && dict->direct == NULL && dict->count == 1024)
+	{
+		budget_reserve_array(dict->budget, ITEMDICT_DIRECT, sizeof(int32), "the item dictionary");
+		dict->direct = palloc_extended(ITEMDICT_DIRECT * sizeof(int32),
+									   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+		for (int32 i = 0; i < dict->count; i++)
+			if (dict->ints[i] >= 0 && dict->ints[i] < ITEMDICT_DIRECT)
+				dict->direct[dict->ints[i]] = i + 1;
+	}
+	else if (dict->direct != NULL && key->ival >= 0 && key->ival < ITEMDICT_DIRECT)
+		dict->direct[key->ival] = id + 1;
 
 	/* keep the load factor at most 1/2 */
 	if (dict->slots == NULL || (uint32) dict->count > (dict->mask + 1) / 2)
@@ -488,6 +509,8 @@ baskets_load(const char *caller, const char *sql, MemoryBudget *budget)
 	char		elem_align;
 	Baskets    *baskets = palloc0(sizeof(Baskets));
 	PairList	pairs = {0};
+	int32		last_basket = -1;	/* rows of a basket usually come together */
+	int64		last_ival = 0;
 	int32		nids;
 	int32	   *start;
 	int32	   *members;
@@ -526,7 +549,14 @@ baskets_load(const char *caller, const char *sql, MemoryBudget *budget)
 			if (!is_array)
 			{
 				item_key_from_datum(baskets->ids->kind, batch->values[0][r], basket_type, &key);
-				basket = itemdict_intern(baskets->ids, &key);
+				if (baskets->ids->kind == ITEM_INTEGER && last_basket >= 0 && key.ival == last_ival)
+					basket = last_basket;
+				else
+				{
+					basket = itemdict_intern(baskets->ids, &key);
+					last_basket = basket;
+					last_ival = key.ival;
+				}
 				item_key_from_datum(baskets->items->kind, batch->values[1][r], elem_type, &key);
 				pair_add(&pairs, basket, itemdict_intern(baskets->items, &key));
 			}

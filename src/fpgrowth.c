@@ -36,6 +36,19 @@
 
 #include "itemsets.h"
 
+/*
+ * What walking up a path and along an item's nodes reads, in one 16-byte
+ * node, so each step costs one cache line.  Counts fit int32: they never
+ * exceed the number of baskets.
+ */
+typedef struct FpNode
+{
+	int32		item;
+	int32		parent;
+	int32		next;			/* next node of the same item, or -1 */
+	int32		count;
+} FpNode;
+
 typedef struct FpTree
 {
 	/* items: local numbers 0 .. nitems-1, ordered as their global ranks */
@@ -51,12 +64,9 @@ typedef struct FpTree
 	/* nodes: 0 is the root */
 	int32		nnodes;
 	Size		nodes_capacity;
-	int32	   *item;
-	int32	   *parent;
-	int32	   *child;
-	int32	   *sibling;
-	int32	   *next;
-	int64	   *count;
+	FpNode	   *node;
+	int32	   *child;			/* first child, or -1 */
+	int32	   *sibling;		/* next child of the same parent, or -1 */
 } FpTree;
 
 typedef struct FpState
@@ -69,6 +79,9 @@ typedef struct FpState
 	int32		prefix[ITEMSETS_MAX_LEN];	/* global ranks */
 	int32	   *path;			/* scratch: one path, local items */
 	Size		path_capacity;
+	int32	   *paths;			/* scratch: the pattern base, as walked */
+	Size		paths_capacity;
+	int32		max_depth_seen; /* longest path copied so far */
 	int32	   *single_global;	/* scratch: a single-path tree */
 	int64	   *single_count;
 	Size		single_capacity;
@@ -111,22 +124,19 @@ fptree_reset(FpState *state, FpTree *tree, int32 nitems)
 		cap = tree->nodes_capacity; \
 		tree->field = items_grow(tree->field, &cap, 1024, sizeof(type), \
 								 state->budget, "the FP-trees")
-		GROW_NODES(item, int32);
-		GROW_NODES(parent, int32);
+		GROW_NODES(node, FpNode);
 		GROW_NODES(child, int32);
 		GROW_NODES(sibling, int32);
-		GROW_NODES(next, int32);
-		GROW_NODES(count, int64);
 #undef GROW_NODES
 		tree->nodes_capacity = cap;
 	}
 	tree->nnodes = 1;
-	tree->item[0] = -1;
-	tree->parent[0] = -1;
+	tree->node[0].item = -1;
+	tree->node[0].parent = -1;
+	tree->node[0].next = -1;
+	tree->node[0].count = 0;
 	tree->child[0] = -1;
 	tree->sibling[0] = -1;
-	tree->next[0] = -1;
-	tree->count[0] = 0;
 }
 
 static int32
@@ -147,19 +157,16 @@ fptree_new_node(FpState *state, FpTree *tree, int32 item, int32 parent)
 		cap = tree->nodes_capacity; \
 		tree->field = items_grow(tree->field, &cap, (Size) node + 1, sizeof(type), \
 								 state->budget, "the FP-trees")
-		GROW_NODES(item, int32);
-		GROW_NODES(parent, int32);
+		GROW_NODES(node, FpNode);
 		GROW_NODES(child, int32);
 		GROW_NODES(sibling, int32);
-		GROW_NODES(next, int32);
-		GROW_NODES(count, int64);
 #undef GROW_NODES
 		tree->nodes_capacity = cap;
 	}
-	tree->item[node] = item;
-	tree->parent[node] = parent;
+	tree->node[node].item = item;
+	tree->node[node].parent = parent;
+	tree->node[node].count = 0;
 	tree->child[node] = -1;
-	tree->count[node] = 0;
 	if (parent == 0)
 	{
 		tree->sibling[node] = -1;
@@ -170,7 +177,7 @@ fptree_new_node(FpState *state, FpTree *tree, int32 item, int32 parent)
 		tree->sibling[node] = tree->child[parent];
 		tree->child[parent] = node;
 	}
-	tree->next[node] = tree->head[item];
+	tree->node[node].next = tree->head[item];
 	tree->head[item] = node;
 	tree->nnodes++;
 	return node;
@@ -193,12 +200,12 @@ fptree_insert(FpState *state, FpTree *tree, const int32 *path, int n, int64 coun
 		{
 			/* the child just created is first: sorted input finds it at once */
 			c = tree->child[node];
-			while (c >= 0 && tree->item[c] != item)
+			while (c >= 0 && tree->node[c].item != item)
 				c = tree->sibling[c];
 		}
 		if (c < 0)
 			c = fptree_new_node(state, tree, item, node);
-		tree->count[c] += count;
+		tree->node[c].count += (int32) count;
 		node = c;
 	}
 }
@@ -218,14 +225,39 @@ fptree_conditional(FpState *state, FpTree *tree, int32 j, FpTree *cond)
 {
 	int64	   *counts = tree->scratch;
 	int32		nfrequent = 0;
+	Size		used = 0;
 
-	/* pass 1: the support of each item in the pattern base */
-	for (int32 v = tree->head[j]; v >= 0; v = tree->next[v])
+	/*
+	 * Pass 1: the support of each item in the pattern base.  Each path is
+	 * also copied, as [count (two int32), length, items bottom up], so that
+	 * pass 2 reads it sequentially instead of walking the tree again.
+	 */
+	for (int32 v = tree->head[j]; v >= 0; v = tree->node[v].next)
 	{
-		int64		c = tree->count[v];
+		int64		c = tree->node[v].count;
+		Size		at = used;
+		int32		n = 0;
 
-		for (int32 u = tree->parent[v]; u > 0; u = tree->parent[u])
-			counts[tree->item[u]] += c;
+		if (used + 3 + (Size) state->max_depth_seen > state->paths_capacity)
+			state->paths = items_grow(state->paths, &state->paths_capacity,
+									  used + 3 + (Size) state->max_depth_seen, sizeof(int32),
+									  state->budget, "the FP-trees");
+		used += 3;
+		for (int32 u = tree->node[v].parent; u > 0; u = tree->node[u].parent)
+		{
+			int32		item = tree->node[u].item;
+
+			counts[item] += c;
+			if (used + 1 > state->paths_capacity)
+				state->paths = items_grow(state->paths, &state->paths_capacity, used + 1,
+										  sizeof(int32), state->budget, "the FP-trees");
+			state->paths[used++] = item;
+			n++;
+		}
+		memcpy(&state->paths[at], &c, sizeof(int64));
+		state->paths[at + 2] = n;
+		if (n > state->max_depth_seen)
+			state->max_depth_seen = n;
 	}
 	for (int32 i = 0; i < j; i++)
 	{
@@ -253,32 +285,28 @@ fptree_conditional(FpState *state, FpTree *tree, int32 j, FpTree *cond)
 	}
 
 	/* pass 2: insert each path, filtered, top down */
-	for (int32 v = tree->head[j]; v >= 0; v = tree->next[v])
+	for (Size at = 0; at < used;)
 	{
+		int64		c;
+		int32		len = state->paths[at + 2];
+		const int32 *items = &state->paths[at + 3];
 		int			n = 0;
 
-		for (int32 u = tree->parent[v]; u > 0; u = tree->parent[u])
+		memcpy(&c, &state->paths[at], sizeof(int64));
+		at += 3 + len;
+		if ((Size) len > state->path_capacity)
+			state->path = items_grow(state->path, &state->path_capacity, len,
+									 sizeof(int32), state->budget, "the FP-trees");
+		/* the walk went bottom up: read backwards */
+		for (int32 i = len - 1; i >= 0; i--)
 		{
-			int32		m = tree->map[tree->item[u]];
+			int32		m = tree->map[items[i]];
 
 			if (m >= 0)
-			{
-				if ((Size) n + 1 > state->path_capacity)
-					state->path = items_grow(state->path, &state->path_capacity, n + 1,
-											 sizeof(int32), state->budget, "the FP-trees");
 				state->path[n++] = m;
-			}
-		}
-		/* the walk went bottom up: reverse */
-		for (int a = 0, b = n - 1; a < b; a++, b--)
-		{
-			int32		t = state->path[a];
-
-			state->path[a] = state->path[b];
-			state->path[b] = t;
 		}
 		if (n > 0)
-			fptree_insert(state, cond, state->path, n, tree->count[v]);
+			fptree_insert(state, cond, state->path, n, c);
 	}
 	return true;
 }
@@ -352,8 +380,8 @@ fp_mine_tree(FpState *state, int depth)
 				{
 					for (int32 v = cond->root_child[i]; v >= 0; v = cond->child[v])
 					{
-						state->single_global[n] = cond->global[cond->item[v]];
-						state->single_count[n] = cond->count[v];
+						state->single_global[n] = cond->global[cond->node[v].item];
+						state->single_count[n] = cond->node[v].count;
 						n++;
 					}
 					break;

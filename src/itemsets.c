@@ -97,6 +97,19 @@ typedef struct TransSortContext
 	const int32 *items;
 } TransSortContext;
 
+/*
+ * A transaction's sort key: its first three ranks + 1 (0 when shorter),
+ * 21 bits each, so that most comparisons need not look at the items.
+ */
+typedef struct TransKey
+{
+	uint64		key;
+	int32		t;
+} TransKey;
+
+#define TRANS_KEY_BITS	21
+#define TRANS_KEY_MAX	((1 << TRANS_KEY_BITS) - 1)
+
 /* Transactions in lexicographic order of their ranks */
 static int
 compare_transactions(const void *a, const void *b, void *arg)
@@ -115,6 +128,31 @@ compare_transactions(const void *a, const void *b, void *arg)
 	return (np > nq) - (np < nq);
 }
 
+static int
+compare_trans_keys(const void *a, const void *b, void *arg)
+{
+	const TransKey *x = a;
+	const TransKey *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return compare_transactions(&x->t, &y->t, arg);
+}
+
+static uint64
+transaction_key(const int32 *items, int32 n)
+{
+	uint64		key = 0;
+
+	for (int i = 0; i < 3; i++)
+	{
+		uint64		v = i < n ? Min((uint64) items[i] + 1, TRANS_KEY_MAX) : 0;
+
+		key = (key << TRANS_KEY_BITS) | v;
+	}
+	return key;
+}
+
 /*
  * mining_input_build: the frequent items ranked, and each basket reduced
  * to its frequent items by rank; identical transactions are merged with a
@@ -129,7 +167,7 @@ mining_input_build(const Baskets *baskets, int64 min_count, MemoryBudget *budget
 	int32	   *order;
 	int32	   *tstart;
 	int32	   *titems;
-	int32	   *sorted;
+	TransKey   *sorted;
 	int32		ntrans = 0;
 	Size		nlines = 0;
 	RankSortContext rcxt;
@@ -159,9 +197,10 @@ mining_input_build(const Baskets *baskets, int64 min_count, MemoryBudget *budget
 	}
 
 	/* each basket as ranks */
-	budget_reserve_array(budget, (Size) baskets->nbaskets + 1, 2 * sizeof(int32), "the transactions");
+	budget_reserve_array(budget, (Size) baskets->nbaskets + 1, sizeof(int32) + sizeof(TransKey),
+						 "the transactions");
 	tstart = palloc_extended(((Size) baskets->nbaskets + 1) * sizeof(int32), MCXT_ALLOC_HUGE);
-	sorted = palloc_extended(((Size) baskets->nbaskets + 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	sorted = palloc_extended(((Size) baskets->nbaskets + 1) * sizeof(TransKey), MCXT_ALLOC_HUGE);
 	budget_reserve_array(budget, (Size) baskets->start[baskets->nbaskets] + 1, sizeof(int32),
 						 "the transactions");
 	titems = palloc_extended(((Size) baskets->start[baskets->nbaskets] + 1) * sizeof(int32),
@@ -195,7 +234,8 @@ mining_input_build(const Baskets *baskets, int64 min_count, MemoryBudget *budget
 			titems[j] = v;
 		}
 		tstart[ntrans] = (int32) from;
-		sorted[ntrans] = ntrans;
+		sorted[ntrans].key = transaction_key(titems + from, (int32) (nlines - from));
+		sorted[ntrans].t = ntrans;
 		ntrans++;
 	}
 	tstart[ntrans] = (int32) nlines;
@@ -203,7 +243,7 @@ mining_input_build(const Baskets *baskets, int64 min_count, MemoryBudget *budget
 	/* merge identical transactions */
 	tcxt.start = tstart;
 	tcxt.items = titems;
-	qsort_arg(sorted, ntrans, sizeof(int32), compare_transactions, &tcxt);
+	qsort_arg(sorted, ntrans, sizeof(TransKey), compare_trans_keys, &tcxt);
 	budget_reserve_array(budget, (Size) ntrans + 1, sizeof(int32) + sizeof(int64), "the transactions");
 	input->tstart = palloc_extended(((Size) ntrans + 1) * sizeof(int32), MCXT_ALLOC_HUGE);
 	input->tweight = palloc_extended(((Size) ntrans + 1) * sizeof(int64), MCXT_ALLOC_HUGE);
@@ -212,10 +252,10 @@ mining_input_build(const Baskets *baskets, int64 min_count, MemoryBudget *budget
 	nlines = 0;
 	for (int32 i = 0; i < ntrans; i++)
 	{
-		int32		t = sorted[i];
+		int32		t = sorted[i].t;
 		int32		len = tstart[t + 1] - tstart[t];
 
-		if (i > 0 && compare_transactions(&sorted[i - 1], &t, &tcxt) == 0)
+		if (i > 0 && compare_trans_keys(&sorted[i - 1], &sorted[i], &tcxt) == 0)
 		{
 			input->tweight[input->ntrans - 1]++;
 			continue;

@@ -54,8 +54,11 @@ typedef struct ItemDict
 	uint32	   *hashes;			/* per id */
 	int32	   *slots;			/* open addressing: id + 1, 0 = empty */
 	uint32		mask;			/* slots - 1 */
+	int32	   *direct;			/* integers 0 .. ITEMDICT_DIRECT-1: id + 1 */
 	MemoryBudget *budget;
 } ItemDict;
+
+#define ITEMDICT_DIRECT		(1 << 20)
 
 /* A value to look up: ival for ITEM_INTEGER, bytes/len otherwise */
 typedef struct ItemKey
