@@ -36,6 +36,7 @@ FROM generate_series(1, 3000000) g;
 CREATE TABLE pts AS
 SELECT g AS id, ARRAY[(g::bigint * 7919) % 1000, (g::bigint * 104729) % 997, g % 13]::float8[] AS f
 FROM generate_series(1, 300000) g;
+SELECT profile.rules_fit('setup_rules', 'SELECT customer_id % 1000, (amount)::int % 20 FROM sales WHERE customer_id < 5000', 0.1, 0.1, 2);
 CREATE TABLE clvsum AS
 SELECT customer_id, frequency, recency, t, 10.0 + customer_id % 17 AS monetary
 FROM profile.clv_bgnbd_simulate(1000000, 0.5, 8, 0.8, 2.5, 30, 90);
@@ -62,6 +63,14 @@ my @long = (
     ['profile.clv_bgnbd_fit_scan', q{SELECT (profile.clv_bgnbd_fit_scan('SELECT customer_id, frequency, recency, t FROM clvsum')).r}],
     ['profile.clv_gammagamma', q{SELECT (profile.clv_gammagamma(frequency, monetary)).p FROM clvsum, generate_series(1, 5)}],
     ['profile.clv_fit', q{SELECT * FROM profile.clv_fit('cancel_clv', 'SELECT customer_id, frequency, recency, t, monetary FROM clvsum')}],
+    # 2,000 identical baskets of 40 items: 2^40 itemsets, so mining (not
+    # reading) is what runs; the budget is raised so no limit stops it first
+    ['profile.frequent_itemsets (FP-growth)', q{SET profile.memory_budget = '4GB'; SELECT count(*) FROM profile.frequent_itemsets('SELECT b, i FROM generate_series(1, 2000) b, generate_series(1, 40) i', 0.5, 32, max_itemsets => 1000000000000)}],
+    ['profile.frequent_itemsets (Apriori)', q{SET profile.memory_budget = '4GB'; SELECT count(*) FROM profile.frequent_itemsets('SELECT b, i FROM generate_series(1, 2000) b, generate_series(1, 40) i', 0.5, 32, algorithm => 'apriori', max_itemsets => 1000000000000)}],
+    ['profile.frequent_itemsets (Apriori scan path)', q{SELECT count(*) FROM profile.frequent_itemsets('SELECT customer_id, (amount)::int FROM sales', 0.01, algorithm => 'apriori-scan')}],
+    ['profile.association_rules', q{SET profile.memory_budget = '4GB'; SELECT count(*) FROM profile.association_rules('SELECT b, i FROM generate_series(1, 2000) b, generate_series(1, 22) i', 0.5, 0, 32, max_itemsets => 1000000000000, max_rules => 1000000000000)}],
+    ['profile.rules_fit', q{SET profile.memory_budget = '4GB'; SELECT * FROM profile.rules_fit('cancel_rules2', 'SELECT b, i FROM generate_series(1, 2000) b, generate_series(1, 22) i', 0.5, 0, 32, max_itemsets => 1000000000000, max_rules => 1000000000000)}],
+    ['profile.recommend_customers', q{SELECT count(*) FROM profile.recommend_customers('setup_rules', 'SELECT customer_id, (amount)::int % 20 FROM sales')}],
     ['profile.clv_bgnbd_simulate', q{SELECT count(*) FROM profile.clv_bgnbd_simulate(20000000, 0.5, 8, 0.8, 2.5, 30, 90)}],
 );
 
