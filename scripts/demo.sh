@@ -281,8 +281,14 @@ ORDER BY lift DESC, confidence DESC LIMIT 8;
 SELECT * FROM profile.rules_fit('demo_cross_sell',
     'SELECT order_id, product_id FROM profile_demo.order_lines WHERE quantity > 0', 0.002, 0.1);
 
--- at checkout: the two suggestions of highest lift for the last basket of the first six
--- customers, each with the rule that fired
+-- at checkout: baskets holding part of a planted set get the rest first
+SELECT b.basket, r.rank, r.item AS recommended, r.antecedent AS because,
+       r.confidence::numeric(5, 3), r.lift::numeric(7, 2)
+FROM (VALUES (ARRAY[1]), (ARRAY[5, 6]), (ARRAY[3, 96])) b(basket),
+     LATERAL profile.recommend('demo_cross_sell', b.basket, 2, by => 'lift') r;
+
+-- and for every customer in one call (here the last baskets of the first
+-- six; most hold no planted product, so popular items come first)
 SELECT r.customer_id, r.rank, r.item AS recommended, r.antecedent AS because,
        r.confidence::numeric(5, 3), r.lift::numeric(7, 2)
 FROM profile.recommend_customers('demo_cross_sell',

@@ -12,8 +12,10 @@
  *	- profile.recommend_customers(model, query, n, by): the same for every
  *	  customer of a (customer_id, item) query, in one call.
  *
- * A rule fires when its whole antecedent is in the basket; it recommends
- * the items of its consequent that are not.  An item's score is the best
+ * Rules with one item on the right recommend: A => {x} fires when all of
+ * A is in the basket and x is not.  (A rule A => {x, y} says how often x
+ * and y come together; its lift is not x's, so it is stored and shown, not
+ * used to recommend.)  An item's score is the best
  * value of the chosen measure among the rules recommending it (ties: the
  * higher confidence, then the higher support, then the earlier rule);
  * items are returned by score, then in value order.
@@ -326,6 +328,9 @@ rules_model_decode(const char *name, const bytea *body)
 		{
 			const int32 *items = model->items + model->start[r];
 
+			key[r] = -1;
+			if (model->nc[r] != 1)
+				continue;		/* does not recommend */
 			key[r] = items[0];
 			for (int j = 1; j < model->na[r]; j++)
 				if (model->support[items[j]] < model->support[key[r]])
@@ -335,7 +340,8 @@ rules_model_decode(const char *name, const bytea *body)
 		for (int32 i = 0; i < nitems; i++)
 			model->by_key_start[i + 2] += model->by_key_start[i + 1];
 		for (int32 r = 0; r < model->nrules; r++)
-			model->by_key[model->by_key_start[key[r] + 1]++] = r;
+			if (key[r] >= 0)
+				model->by_key[model->by_key_start[key[r] + 1]++] = r;
 		pfree(key);
 	}
 
@@ -438,38 +444,30 @@ recommend_items(RuleModel *model, const int32 *basket, int nbasket, int n,
 			int32		r = model->by_key[x];
 			const int32 *items = model->items + model->start[r];
 			bool		fires = true;
-			double		score = 0.0;
-			bool		scored = false;
+			double		score;
+			int32		c;
 
 			for (int j = 0; j < model->na[r] && fires; j++)
 				fires = model->in_basket[items[j]] == model->call;
 			if (!fires)
 				continue;
-			for (int j = model->na[r]; j < model->na[r] + model->nc[r]; j++)
+			c = items[model->na[r]];
+			if (model->in_basket[c] == model->call)
+				continue;
+			score = rule_measure(model->nbaskets, model->count_a[r], model->count_c[r],
+								 model->count_ac[r], by);
+			if (model->seen[c] != model->call)
 			{
-				int32		c = items[j];
-
-				if (model->in_basket[c] == model->call)
-					continue;
-				if (!scored)
-				{
-					score = rule_measure(model->nbaskets, model->count_a[r], model->count_c[r],
-										 model->count_ac[r], by);
-					scored = true;
-				}
-				if (model->seen[c] != model->call)
-				{
-					model->seen[c] = model->call;
-					model->best[c] = score;
-					model->best_rule[c] = r;
-					model->touched[ntouched++] = c;
-				}
-				else if (score > model->best[c] ||
-						 (score == model->best[c] && rule_beats(model, r, model->best_rule[c])))
-				{
-					model->best[c] = score;
-					model->best_rule[c] = r;
-				}
+				model->seen[c] = model->call;
+				model->best[c] = score;
+				model->best_rule[c] = r;
+				model->touched[ntouched++] = c;
+			}
+			else if (score > model->best[c] ||
+					 (score == model->best[c] && rule_beats(model, r, model->best_rule[c])))
+			{
+				model->best[c] = score;
+				model->best_rule[c] = r;
 			}
 		}
 	}
