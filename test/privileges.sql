@@ -3,7 +3,7 @@
 -- only from roles granted them.
 BEGIN;
 SET LOCAL client_min_messages = warning;
-SELECT plan(8);
+SELECT plan(10);
 
 CREATE ROLE profile_tap_analyst;
 CREATE ROLE profile_tap_outsider;
@@ -22,6 +22,8 @@ SELECT throws_ok($$SELECT count(*) FROM profile.rfm('SELECT customer_id, ordered
                  '42501', NULL, 'a role without SELECT on the table cannot read it through profile.rfm');
 SELECT throws_ok($$SELECT * FROM profile.kmeans_fit('priv_km', 'SELECT order_id, ARRAY[amount]::float8[] FROM priv_test.sales', 2)$$,
                  '42501', NULL, 'nor through profile.kmeans_fit');
+SELECT throws_ok($$SELECT count(*) FROM profile.frequent_itemsets('SELECT order_id, customer_id FROM priv_test.sales', 0.5)$$,
+                 '42501', NULL, 'nor through profile.frequent_itemsets');
 RESET ROLE;
 
 SET LOCAL ROLE profile_tap_analyst;
@@ -29,6 +31,8 @@ SELECT is((SELECT sum(frequency) FROM profile.rfm('SELECT customer_id, ordered_a
           (SELECT count(*) FROM priv_test.sales WHERE amount >= 0)::numeric,
           'row-level security: profile.rfm sees exactly the rows the role sees');
 SELECT is((SELECT count(*) FROM priv_test.sales), 333::bigint, 'the policy leaves the analyst the north rows only');
+SELECT is((SELECT sum(count) FROM profile.frequent_itemsets('SELECT order_id, customer_id FROM priv_test.sales', 0.001)),
+          333::numeric, 'row-level security: frequent_itemsets counts the 333 baskets the role sees');
 SELECT throws_ok($$SELECT * FROM profile.kmeans_fit_scan('priv_scan', 'SELECT order_id, ARRAY[amount]::float8[] FROM priv_test.sales', 2)$$,
                  '42501', NULL, 'without write rights on profile.models no model is stored');
 RESET ROLE;

@@ -88,6 +88,17 @@ my @runs = (
         SELECT profile.silhouette(ARRAY[g % 7]::float8[], g % 2), profile.davies_bouldin(ARRAY[g % 7]::float8[], g % 2),
                profile.calinski_harabasz(ARRAY[g % 7]::float8[], g % 2) FROM generate_series(1, 50) g;
         SELECT profile.pca_project(ARRAY[1.0, 2.0], (SELECT profile.pca(ARRAY[g, g % 3]::float8[], 1) FROM generate_series(1, 20) g));}],
+    ['frequent itemsets, rules and recommendations', q{
+        SELECT count(*) FROM profile.frequent_itemsets('SELECT g % 40, (g % 7)::text FROM generate_series(1, 400) g', 0.1, target => 'closed');
+        SELECT count(*) FROM profile.frequent_itemsets('SELECT g % 40, g % 7 FROM generate_series(1, 400) g', 0.1, algorithm => 'apriori');
+        SELECT count(*) FROM profile.frequent_itemsets('SELECT g % 40, (g % 7)::text FROM generate_series(1, 400) g', 0.1, algorithm => 'apriori-scan');
+        SELECT count(*) FROM profile.association_rules('SELECT g % 40, (g % 7)::text FROM generate_series(1, 400) g', 0.1, 0.1,
+                                                       thresholds => '{"lift": 0}', consequent_in => '{1,2}', prune_redundant => true);
+        SELECT rules FROM profile.rules_fit('trojan_rules', 'SELECT g % 40, (g % 7)::text FROM generate_series(1, 400) g', 0.1, 0.1);
+        SELECT count(*) FROM profile.rules WHERE model OPERATOR(pg_catalog.=) 'trojan_rules';
+        SELECT count(*) FROM profile.recommend('trojan_rules', ARRAY['1', '2']);
+        SELECT count(*) FROM profile.recommend_customers('trojan_rules', 'SELECT g % 40, (g % 7)::text FROM generate_series(1, 400) g');
+        SELECT profile.itemset_counts(ARRAY[(g % 7)::text, (g % 5)::text], '{{1,2},{3,4}}') FROM generate_series(1, 50) g;}],
 );
 for my $run (@runs) {
     my ($name, $sql) = @$run;
