@@ -186,30 +186,10 @@ count_cache_get(FunctionCallInfo fcinfo, ArrayType *candidates)
 	return cache;
 }
 
-static ArrayType *
-new_counts(int64 n)
-{
-	Size		bytes = ARR_OVERHEAD_NONULLS(1) + sizeof(int64) * (Size) n;
-	ArrayType  *array;
-
-	if (n > (int64) ((MaxAllocSize - ARR_OVERHEAD_NONULLS(1)) / sizeof(int64)))
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many candidates: " INT64_FORMAT, n)));
-	array = palloc0(bytes);
-	SET_VARSIZE(array, bytes);
-	array->ndim = 1;
-	array->dataoffset = 0;
-	array->elemtype = INT8OID;
-	ARR_DIMS(array)[0] = (int) n;
-	ARR_LBOUND(array)[0] = 1;
-	return array;
-}
-
 static int64 *
 counts_values(ArrayType *array)
 {
-	return (int64 *) ((char *) array + ARR_OVERHEAD_NONULLS(1));
+	return (int64 *) flat_array_data(array);
 }
 
 /* A state from outside: bigint[], one dimension, no NULLs, n elements */
@@ -245,7 +225,7 @@ profile_itemset_counts_transfn(PG_FUNCTION_ARGS)
 	check_arg_not_null(fcinfo, 2, "candidates");
 	cache = count_cache_get(fcinfo, PG_GETARG_ARRAYTYPE_P(2));
 	if (PG_ARGISNULL(0))
-		state = new_counts(cache->ncandidates);	/* copied by the executor */
+		state = flat_array_create(INT8OID, sizeof(int64), cache->ncandidates);	/* copied by the executor */
 	else
 	{
 		state = PG_GETARG_ARRAYTYPE_P(0);

@@ -25,6 +25,7 @@
 #include "fmgr.h"
 #include "utils/array.h"
 #include "utils/float.h"
+#include "utils/memutils.h"
 
 #include "profile.h"
 
@@ -142,6 +143,39 @@ check_features(ArrayType *array, int expected, int *length)
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("features have %d elements, but %d are expected", *length, expected)));
 	return float8_array_values(array);
+}
+
+/*
+ * flat_array_create: a zeroed one-dimensional array without NULLs of
+ * length elements of elemsize bytes: the float8[] and bigint[] aggregate
+ * states of the scan paths, updated in place through flat_array_data().
+ */
+ArrayType *
+flat_array_create(Oid elemtype, Size elemsize, int64 length)
+{
+	Size		bytes;
+	ArrayType  *array;
+
+	if (length < 0 || length > (int64) ((MaxAllocSize - ARR_OVERHEAD_NONULLS(1)) / elemsize))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("an array of " INT64_FORMAT " elements is too large", length)));
+	bytes = ARR_OVERHEAD_NONULLS(1) + elemsize * (Size) length;
+	array = palloc0(bytes);
+	SET_VARSIZE(array, bytes);
+	array->ndim = 1;
+	array->dataoffset = 0;
+	array->elemtype = elemtype;
+	ARR_DIMS(array)[0] = (int) length;
+	ARR_LBOUND(array)[0] = 1;
+	return array;
+}
+
+/* The elements of an array made by flat_array_create (or checked alike) */
+void *
+flat_array_data(ArrayType *array)
+{
+	return (char *) array + ARR_OVERHEAD_NONULLS(1);
 }
 
 /* qsort comparator of doubles, ascending (the values are finite) */

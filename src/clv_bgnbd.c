@@ -836,16 +836,7 @@ profile_clv_bgnbd_finalfn(PG_FUNCTION_ARGS)
 static ArrayType *
 loglik_state_new(void)
 {
-	Size		bytes = ARR_OVERHEAD_NONULLS(1) + sizeof(double) * LOGLIK_LENGTH;
-	ArrayType  *array = palloc0(bytes);
-
-	SET_VARSIZE(array, bytes);
-	array->ndim = 1;
-	array->dataoffset = 0;
-	array->elemtype = FLOAT8OID;
-	ARR_DIMS(array)[0] = LOGLIK_LENGTH;
-	ARR_LBOUND(array)[0] = 1;
-	return array;
+	return flat_array_create(FLOAT8OID, sizeof(double), LOGLIK_LENGTH);
 }
 
 /* A state from outside: one dimension, no NULL, LOGLIK_LENGTH doubles */
@@ -858,7 +849,7 @@ loglik_state_values(ArrayType *array)
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid profile.clv_bgnbd_loglik state"),
 				 errhint("States come from profile.clv_bgnbd_loglik_transfn; do not build them by hand.")));
-	return (double *) ((char *) array + ARR_OVERHEAD_NONULLS(1));
+	return (double *) flat_array_data(array);
 }
 
 /* The parameters {r, alpha, a, b} of a pass, checked (22023) */

@@ -60,22 +60,13 @@ static const InnerColumn scan_columns[2] = {
 static ArrayType *
 new_state(int length)
 {
-	Size		bytes = ARR_OVERHEAD_NONULLS(1) + sizeof(double) * (Size) length;
-	ArrayType  *array = palloc0(bytes);
-
-	SET_VARSIZE(array, bytes);
-	array->ndim = 1;
-	array->dataoffset = 0;
-	array->elemtype = FLOAT8OID;
-	ARR_DIMS(array)[0] = length;
-	ARR_LBOUND(array)[0] = 1;
-	return array;
+	return flat_array_create(FLOAT8OID, sizeof(double), length);
 }
 
 static double *
 state_values(ArrayType *array)
 {
-	return (double *) ((char *) array + ARR_OVERHEAD_NONULLS(1));
+	return (double *) flat_array_data(array);
 }
 
 /* A state handed in from outside: one dimension, no NULLs, given length */

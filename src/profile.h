@@ -45,6 +45,8 @@ extern const double *check_features(ArrayType *array, int expected,
 									int *length);
 extern const double *float8_array_values(ArrayType *array);
 extern int	compare_float8(const void *a, const void *b);
+extern ArrayType *flat_array_create(Oid elemtype, Size elemsize, int64 length);
+extern void *flat_array_data(ArrayType *array);
 
 /* Squared Euclidean distance of two rows of d doubles (k-means, metrics) */
 static inline double
