@@ -154,6 +154,56 @@ transaction_key(const int32 *items, int32 n)
 }
 
 /*
+ * Sort transactions: a radix sort on the packed keys (16 bits a pass, a
+ * pass skipped when all its digits agree), then the full comparison only
+ * within runs of equal keys, which are short.
+ */
+static void
+sort_transactions(TransKey *keys, int32 n, TransSortContext *cxt, MemoryBudget *budget)
+{
+	TransKey   *tmp;
+	uint32	   *count;
+
+	budget_reserve_array(budget, (Size) n + 1, sizeof(TransKey), "the transactions");
+	tmp = palloc_extended(((Size) n + 1) * sizeof(TransKey), MCXT_ALLOC_HUGE);
+	count = palloc(sizeof(uint32) * 65536);
+	for (int shift = 0; shift < 64; shift += 16)
+	{
+		uint32		sum = 0;
+
+		CHECK_FOR_INTERRUPTS();
+		memset(count, 0, sizeof(uint32) * 65536);
+		for (int32 i = 0; i < n; i++)
+			count[(keys[i].key >> shift) & 0xFFFF]++;
+		if (n > 0 && count[(keys[0].key >> shift) & 0xFFFF] == (uint32) n)
+			continue;			/* one digit everywhere: nothing to move */
+		for (int d = 0; d < 65536; d++)
+		{
+			uint32		c = count[d];
+
+			count[d] = sum;
+			sum += c;
+		}
+		for (int32 i = 0; i < n; i++)
+			tmp[count[(keys[i].key >> shift) & 0xFFFF]++] = keys[i];
+		memcpy(keys, tmp, (Size) n * sizeof(TransKey));
+	}
+	for (int32 a = 0; a < n;)
+	{
+		int32		b = a + 1;
+
+		while (b < n && keys[b].key == keys[a].key)
+			b++;
+		if (b - a > 1)
+			qsort_arg(keys + a, b - a, sizeof(TransKey), compare_trans_keys, cxt);
+		a = b;
+	}
+	pfree(tmp);
+	pfree(count);
+	budget_release(budget, ((Size) n + 1) * sizeof(TransKey));
+}
+
+/*
  * mining_input_build: the frequent items ranked, and each basket reduced
  * to its frequent items by rank; identical transactions are merged with a
  * weight (both miners then do the work once).
@@ -243,7 +293,7 @@ mining_input_build(const Baskets *baskets, int64 min_count, MemoryBudget *budget
 	/* merge identical transactions */
 	tcxt.start = tstart;
 	tcxt.items = titems;
-	qsort_arg(sorted, ntrans, sizeof(TransKey), compare_trans_keys, &tcxt);
+	sort_transactions(sorted, ntrans, &tcxt, budget);
 	budget_reserve_array(budget, (Size) ntrans + 1, sizeof(int32) + sizeof(int64), "the transactions");
 	input->tstart = palloc_extended(((Size) ntrans + 1) * sizeof(int32), MCXT_ALLOC_HUGE);
 	input->tweight = palloc_extended(((Size) ntrans + 1) * sizeof(int64), MCXT_ALLOC_HUGE);
