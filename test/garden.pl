@@ -33,6 +33,18 @@ sub psql {
     return $out;
 }
 
+# The same, '' when the statement fails (its error is not shown)
+sub psql_try {
+    my ($d, $sql) = @_;
+    open my $sf, '>', "$tmp.q" or die "$tmp.q: $!";
+    print $sf "$sql;\n";
+    close $sf;
+    my $out = `"$bin/psql" -X -q -A -t -v ON_ERROR_STOP=1 -d $d -f $tmp.q 2>/dev/null`;
+    return '' if $?;
+    $out =~ s{\n+\z}{};
+    return $out;
+}
+
 sub server_up {
     my ($wait) = @_;
     my $until = time + $wait;
@@ -94,6 +106,7 @@ sub normal {
         return q{'zscore'} if $name eq 'scaling';
         return q{'rf_grid'} if $name eq 'segment_map';
         return "'c$row'" if $name eq 'order_id';
+        return q{'week'} if $name eq 'time_unit';
         return q{'x'};
     }
     if ($type eq 'integer') {
@@ -106,19 +119,22 @@ sub normal {
         return $n{$name} // 1;
     }
     if ($type eq 'double precision') {
-        my %n = (tol => '0.0001', monetary => 100, amount => 10 * ($row + 1), value => (3, 1, 4, 1)[$row]);
+        my %n = (tol => '0.0001', monetary => 100, amount => 10 * ($row + 1), value => (3, 1, 4, 1)[$row],
+                 frequency => $row % 3, recency => 2 * ($row % 3), t => 10 + $row, penalizer => 0);
         return $n{$name} // '1.5';
     }
     if ($type eq 'double precision[]') {
         return (q{'{1,2}'}, q{'{3,4}'}, q{'{5,1}'}, q{'{8,8}'})[$row] if $name eq 'features';
         return q{'{0,0}'} if $name eq 'means';
+        return q{'{0.5,8,0.8,2.5}'} if $name eq 'params';
         return q{'{{1,0}}'} if $name eq 'components';
         return 'NULL' if $name eq 'init' || $name eq '';    # init, or a support function's state
         return q{'{1,2}'};
     }
     if ($type eq 'timestamp with time zone') {
         return "'2025-01-0" . ($row + 1) . "'" if $name eq 'ordered_at';
-        return 'NULL' if $name eq 'as_of' && $fn !~ /rfm_summary/;    # the functions that run a query
+        return 'NULL' if $name eq 'as_of' && $fn !~ /rfm_summary|purchase_cycle/;    # the functions that run a query
+        return q{'2025-01-03'} if $name eq 'calibration_end';
         return q{'2025-06-01'};
     }
     if ($type eq 'bytea') {
@@ -128,6 +144,8 @@ sub normal {
     return 'false' if $type eq 'boolean';
     return q{'{}'} if $type eq 'jsonb';
     return q{'{2,3}'} if $type eq 'integer[]';
+    return (q{'{a,b,c}'}, q{'{b,a}'}, q{'{c,a,a}'}, q{'{b,c}'})[$row] if $type eq 'text[]' && $name eq 'basket';
+    return q{'{{a,b},{b,c}}'} if $type eq 'text[]' && $name eq 'candidates';
     return q{'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1} . $row . q{'} if $type eq 'uuid';
     return $pca_value if $type eq 'profile.pca_result';
     return 'NULL';
@@ -298,10 +316,56 @@ for my $line (split /\n/, $fns) {
     diag("  $_->[0]\n    => $_->[1]") for @fail;
 }
 
+# --- aggregate states, as a distributed engine ships them ----------------------
+# (reliability suite, part 4)  Every aggregate's state type is a plain type
+# (not internal, not polymorphic) with a combine function.  A clone with the
+# same transition function and no final function yields the state of the
+# normal rows; that state's text, read back, prints the same text, and the
+# final function of the state read back gives the aggregate's own result:
+# what Citus does when it ships partial states between nodes as text.
+my $aggs = psql($db, <<'SQL');
+SELECT p.oid::regprocedure, p.proname, a.aggtransfn::regproc, format_type(a.aggtranstype, NULL),
+       a.aggtranstype IN ('internal'::regtype, 'anyelement'::regtype, 'anyarray'::regtype,
+                          'anycompatible'::regtype, 'anycompatiblearray'::regtype),
+       a.aggcombinefn <> 0, a.aggfinalfn::regproc, a.aggfinalfn <> 0 AND NOT a.aggfinalextra,
+       coalesce((SELECT string_agg(format_type(t, NULL), ',' ORDER BY i)
+                 FROM unnest(p.proargtypes) WITH ORDINALITY x(t, i)), ''),
+       coalesce(array_to_string(p.proargnames, ',', ''), '')
+FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
+WHERE p.pronamespace = 'profile'::regnamespace AND a.aggkind = 'n'
+ORDER BY 1
+SQL
+psql($db, 'CREATE SCHEMA garden_states');
+my ($nstates, $nfinal) = (0, 0);
+for my $line (split /\n/, $aggs) {
+    my ($sig, $name, $transfn, $stype, $bad, $combine, $finalfn, $check_final, $types, $names) = split /\|/, $line, -1;
+    ok($bad eq 'f' && $combine eq 't', "$sig: state $stype, not internal or polymorphic, with a combine function");
+    my @types = split /,/, $types, -1;
+    my @names = split /,/, $names, -1;
+    $#names = $#types;
+    my $clone = "garden_states.s$nstates" . "_$name";
+    psql($db, "CREATE AGGREGATE $clone(" . join(', ', @types) . ") (SFUNC = $transfn, STYPE = $stype)");
+    my $f = { name => $name, qname => $clone, kind => 'a', types => \@types, names => \@names };
+    my @rows = map { my $r = $_; [map { normal($name, $names[$_], $types[$_], $r) } 0 .. $#types] } 0 .. 3;
+    my $state = psql_try($db, "SELECT s::text FROM (" . call_sql($f, \@rows, '') . ") x(s)");
+    next if $state eq '';    # the normal rows give no state (NULL, or an error): nothing to ship
+    $nstates++;
+    (my $lit = $state) =~ s/'/''/g;
+    my $again = psql($db, "SELECT ('$lit'::$stype)::text = '$lit'");
+    is($again =~ s/\s+//gr, 't', "$sig: its state's text reads back to the same state");
+    next unless $check_final eq 't';
+    my $orig = { %$f, qname => $sig =~ s/\(.*//sr };
+    my $same = psql_try($db, "SELECT $finalfn('$lit'::$stype) IS NOT DISTINCT FROM (" . call_sql($orig, \@rows, '') . ")");
+    next if $same eq '';    # a final function that needs the aggregate context
+    $nfinal++;
+    is($same =~ s/\s+//gr, 't', "$sig: its final function on the state read back gives the aggregate's result");
+}
+diag("$nstates aggregate states read back from text, $nfinal final results compared");
+
 ok(server_up(60), 'the server answers after all calls');
 diag("$total (function, input) cases run; outcomes: "
      . join(', ', map { "$_ $outcomes{$_}" } sort keys %outcomes));
 
-unlink "$tmp.sql", "$tmp.out", "$tmp.err";
+unlink "$tmp.sql", "$tmp.out", "$tmp.err", "$tmp.q";
 psql('postgres', "DROP DATABASE $db");
 done_testing();
