@@ -212,16 +212,17 @@ GROUP BY o.customer_id;
 
 -- fit and store both models; the parameters.  The generator's customers
 -- do not drop out the BG/NBD way (a Beta-distributed chance after each
--- purchase): the fit drives a and b up together (a drop-out chance of
--- a / (a + b), about 1% per purchase, for everyone) and may stop with a
--- WARNING and converged = false; its parameters are still the best point
--- found, and they separate the planted groups below.
+-- purchase): without a penalizer the fit drives a and b up together (a
+-- drop-out chance of a / (a + b), about 1% per purchase, for everyone) and
+-- stops with a WARNING and converged = false.  A small L2 penalizer, as
+-- lifetimes users add, keeps them finite; the fit converges and separates
+-- the planted groups below.
 SELECT model, customers, round(r::numeric, 3) AS r, round(alpha::numeric, 3) AS alpha,
        round(a::numeric, 3) AS a, round(b::numeric, 3) AS b, converged,
        round(p::numeric, 3) AS p, round(q::numeric, 3) AS q, round(v::numeric, 3) AS v,
        round(correlation::numeric, 2) AS freq_spend_corr
 FROM profile.clv_fit('demo_clv', 'SELECT customer_id, frequency, recency, t, monetary FROM profile_demo.clv_customers',
-                     time_unit => 'week');
+                     time_unit => 'week', penalizer => 0.001);
 
 CREATE TABLE profile_demo.clv_scores AS
 SELECT * FROM profile.clv_score('demo_clv',
