@@ -56,6 +56,14 @@ install_deps() {
 build_install() {
     local cflags=${1:-}
     say "building and installing the extension"
+    # make does not see a change of flags: objects built without -Werror
+    # would hide warnings from the test build.  Rebuild when they change.
+    mkdir -p "$PROFILE_ROOT/build"
+    if [ "$(cat "$PROFILE_ROOT/build/.cflags" 2>/dev/null)" != "$cflags" ]; then
+        make -C "$PROFILE_ROOT" -s PG_CONFIG="$PG_CONFIG" clean >/dev/null
+        mkdir -p "$PROFILE_ROOT/build"
+        printf '%s' "$cflags" > "$PROFILE_ROOT/build/.cflags"
+    fi
     make -C "$PROFILE_ROOT" -s -j2 PG_CONFIG="$PG_CONFIG" PG_CFLAGS="$cflags" all build/retailgen
     make -C "$PROFILE_ROOT" -s PG_CONFIG="$PG_CONFIG" install >/dev/null
 }

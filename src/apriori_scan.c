@@ -524,7 +524,7 @@ apriori_scan_mine(const char *caller, const char *sql, double min_support,
 		ncand = apriori_candidates(&level, &cand, &cand_capacity, budget);
 		if (ncand == 0)
 			break;
-		if (ncand * (k + 1) > MaxAllocSize / sizeof(Datum))
+		if ((Size) ncand * (k + 1) > MaxAllocSize / sizeof(Datum))
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("Apriori's scan path has " INT64_FORMAT " candidates of %d items, too many for one pass",

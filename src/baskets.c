@@ -29,7 +29,6 @@
 #include "common/hashfn.h"
 #include "miscadmin.h"
 #include "utils/array.h"
-#include "utils/arrayaccess.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -512,6 +511,7 @@ baskets_load(const char *caller, const char *sql, MemoryBudget *budget)
 	int32		last_basket = -1;	/* rows of a basket usually come together */
 	int64		last_ival = 0;
 	int32		nids;
+	MemoryContext arraycxt = NULL;
 	int32	   *start;
 	int32	   *members;
 	int32		nbaskets = 0;
@@ -525,6 +525,9 @@ baskets_load(const char *caller, const char *sql, MemoryBudget *budget)
 	if (!is_array)
 		elem_type = item_type;
 	get_typlenbyvalalign(elem_type, &elem_len, &elem_byval, &elem_align);
+	if (is_array)
+		arraycxt = AllocSetContextCreate(CurrentMemoryContext, "profile basket arrays",
+										 ALLOCSET_SMALL_SIZES);
 
 	baskets->ids = itemdict_create(item_kind_of_type(basket_type, &ok), budget);
 	Assert(ok);
@@ -562,18 +565,22 @@ baskets_load(const char *caller, const char *sql, MemoryBudget *budget)
 			}
 			else
 			{
-				AnyArrayType *array = DatumGetAnyArrayP(batch->values[1][r]);
-				int			nelems = ArrayGetNItems(AARR_NDIM(array), AARR_DIMS(array));
-				array_iter	iter;
+				ArrayType  *array = DatumGetArrayTypeP(batch->values[1][r]);
+				Datum	   *elems;
+				bool	   *elem_nulls;
+				int			nelems;
 
-				array_iter_setup(&iter, array);
+				MemoryContext oldcxt = MemoryContextSwitchTo(arraycxt);
+
+				/* in a context of its own, reset after each row */
+				deconstruct_array(array, elem_type, elem_len, elem_byval, elem_align,
+								  &elems, &elem_nulls, &nelems);
+				MemoryContextSwitchTo(oldcxt);
 				for (int i = 0; i < nelems; i++)
 				{
-					bool		isnull;
-					Datum		value = array_iter_next(&iter, &isnull, i,
-														elem_len, elem_byval, elem_align);
+					Datum		value = elems[i];
 
-					if (isnull)
+					if (elem_nulls[i])
 					{
 						baskets->skipped_nulls++;
 						continue;
@@ -590,10 +597,13 @@ baskets_load(const char *caller, const char *sql, MemoryBudget *budget)
 					item_key_from_datum(baskets->items->kind, value, elem_type, &key);
 					pair_add(&pairs, basket, itemdict_intern(baskets->items, &key));
 				}
+				MemoryContextReset(arraycxt);
 			}
 		}
 	}
 	inner_query_close(query);
+	if (arraycxt != NULL)
+		MemoryContextDelete(arraycxt);
 
 	/* group the pairs by basket: a counting sort */
 	nids = baskets->ids->count;

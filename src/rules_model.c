@@ -47,7 +47,6 @@
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
 #include "utils/array.h"
-#include "utils/arrayaccess.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
 #include "utils/json.h"
@@ -555,10 +554,10 @@ profile_recommend(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	AnyArrayType *basket = PG_GETARG_ANY_ARRAY_P(1);
+	ArrayType  *basket = PG_GETARG_ARRAYTYPE_P(1);
 	int32		n = PG_GETARG_INT32(2);
 	RuleMeasure by = rule_measure_from_name(text_to_cstring(PG_GETARG_TEXT_PP(3)), "by");
-	Oid			elemtype = AARR_ELEMTYPE(basket);
+	Oid			elemtype = ARR_ELEMTYPE(basket);
 	RuleModel  *model;
 	int			nelems;
 	int32	   *ids;
@@ -569,7 +568,8 @@ profile_recommend(PG_FUNCTION_ARGS)
 	int16		typlen;
 	bool		typbyval;
 	char		typalign;
-	array_iter	iter;
+	Datum	   *elems;
+	bool	   *elem_nulls;
 
 	check_int_range(n, 1, RECOMMEND_MAX_N, "n");
 	item_kind_of_type(getBaseType(elemtype), &ok);
@@ -582,19 +582,16 @@ profile_recommend(PG_FUNCTION_ARGS)
 	model = model_get(name, RULES_MODEL_KIND, rules_model_decode_row);
 
 	InitMaterializedSRF(fcinfo, 0);
-	nelems = ArrayGetNItems(AARR_NDIM(basket), AARR_DIMS(basket));
-	ids = palloc(sizeof(int32) * (nelems + 1));
 	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
-	array_iter_setup(&iter, basket);
+	deconstruct_array(basket, elemtype, typlen, typbyval, typalign, &elems, &elem_nulls, &nelems);
+	ids = palloc(sizeof(int32) * (nelems + 1));
 	for (int i = 0; i < nelems; i++)
 	{
-		bool		isnull;
-		Datum		value = array_iter_next(&iter, &isnull, i, typlen, typbyval, typalign);
 		int32		id;
 
-		if (isnull)
+		if (elem_nulls[i])
 			continue;
-		id = model_item_of_datum(model, value, getBaseType(elemtype));
+		id = model_item_of_datum(model, elems[i], getBaseType(elemtype));
 		if (id >= 0)
 			ids[nids++] = id;
 	}
