@@ -62,6 +62,9 @@ psql($db, 'CREATE EXTENSION profile');
 psql($db, <<'SQL');
 SELECT profile.kmeans_fit('garden_km', 'SELECT g, ARRAY[g, g % 3]::float8[] FROM generate_series(1, 50) g', 3);
 SELECT profile.rfm_fit('garden_rfm', 'SELECT g % 10, now() - g * interval ''1 day'', g, g FROM generate_series(1, 100) g');
+SELECT profile.clv_fit('garden_clv', 'SELECT customer_id, frequency, recency, t, 10.0 + customer_id % 7
+                                      FROM profile.clv_bgnbd_simulate(500, 0.5, 8, 0.8, 2.5, 30, 90)');
+SELECT profile.rules_fit('garden_rules', 'SELECT g % 40, g % 7 FROM generate_series(1, 400) g', 0.1, 0.1, 2);
 SQL
 
 # --- the values -------------------------------------------------------------
@@ -101,7 +104,11 @@ sub normal {
     my $rfm = $fn =~ /rfm/;
     if ($type eq 'text') {
         return $rfm ? $rfm_query : $km_query if $name eq 'query';
-        return $rfm ? q{'garden_rfm'} : q{'garden_km'} if $name eq 'model';
+        if ($name eq 'model') {
+            return q{'garden_clv'} if $fn =~ /^clv_/;
+            return q{'garden_rules'} if $fn =~ /^recommend/;
+            return $rfm ? q{'garden_rfm'} : q{'garden_km'};
+        }
         return q{'garden_new'} if $name eq 'name';
         return q{'zscore'} if $name eq 'scaling';
         return q{'rf_grid'} if $name eq 'segment_map';
@@ -361,6 +368,45 @@ for my $line (split /\n/, $aggs) {
     is($same =~ s/\s+//gr, 't', "$sig: its final function on the state read back gives the aggregate's result");
 }
 diag("$nstates aggregate states read back from text, $nfinal final results compared");
+
+# --- memory: 10,000 calls of each scalar function ------------------------------
+# (reliability suite, part 5)  Each scalar function whose normal call
+# succeeds is called 10,000 times in one session, each call a statement of
+# its own (PERFORM in a loop), after the same loop once as warm-up (caches
+# filled, and the measurements taken in the same state).
+# The backend's lasting memory must grow by less than 64 kB: every context
+# of pg_backend_memory_contexts (TopMemoryContext, CacheMemoryContext and
+# all their children) but those of the current message, portal and
+# transaction, which depend on the measuring statement itself.
+my $memory_sql = q{WITH RECURSIVE transient(name) AS (
+        VALUES ('MessageContext'), ('PortalContext'), ('TopPortalContext'),
+               ('TopTransactionContext'), ('ErrorContext')
+        UNION SELECT c.name FROM pg_backend_memory_contexts c JOIN transient t ON c.parent = t.name)
+    SELECT sum(total_bytes) FROM pg_backend_memory_contexts WHERE name NOT IN (SELECT name FROM transient)};
+my $nmemory = 0;
+for my $line (split /\n/, $fns) {
+    my ($oid, $sig, $name, $kind, $retset, $types, $names) = split /\|/, $line, -1;
+    next unless $kind eq 'f' && $retset eq 'f';
+    my @types = length $types ? split(/,/, $types, -1) : ();
+    my @names = split(/,/, $names, -1);
+    $#names = $#types;
+    (my $qname = $sig) =~ s/\(.*//s;
+    next if $qname =~ /_(transfn|combinefn|finalfn)$/;    # support functions need an aggregate
+    my $call = "$qname(" . join(', ', map { "(" . normal($name, $names[$_], $types[$_], 0) . ")::$types[$_]" } 0 .. $#types) . ')';
+    next if psql_try($db, "SELECT $call") eq '' && psql_try($db, "SELECT ($call) IS NULL") eq '';
+    my $out = psql_try($db, <<"SQL");
+DO \$mem\$ BEGIN FOR i IN 1 .. 10000 LOOP PERFORM $call; END LOOP; END \$mem\$;
+SELECT 'before ' || ($memory_sql);
+DO \$mem\$ BEGIN FOR i IN 1 .. 10000 LOOP PERFORM $call; END LOOP; END \$mem\$;
+SELECT 'after ' || ($memory_sql);
+SQL
+    my ($before) = $out =~ /before (\d+)/;
+    my ($after) = $out =~ /after (\d+)/;
+    next unless defined $before && defined $after;
+    $nmemory++;
+    ok($after - $before < 65536, "$sig: 10,000 calls grow the backend's memory by " . ($after - $before) . ' bytes (limit 64 kB)');
+}
+diag("$nmemory scalar functions called 10,000 times each");
 
 ok(server_up(60), 'the server answers after all calls');
 diag("$total (function, input) cases run; outcomes: "
