@@ -4,9 +4,11 @@
 # Installs what is missing (apt-get, as root), builds with warnings as
 # errors, installs, starts a throw-away cluster on 127.0.0.1, then runs
 #   1. pg_regress  (sql/ + expected/, make installcheck)
-#   2. TAP tests   (test/*.sql through pgTAP, test/*.pl through Perl)
-# and prints both summaries and one line "N passed, N failed".  Exits
-# non-zero when any test fails; prints regression.diffs when pg_regress does.
+#   2. isolation   (specs/ + expected/, pg_isolation_regress, make installcheck)
+#   3. TAP tests   (test/*.sql through pgTAP, test/*.pl through Perl)
+# and prints their summaries and one line "N passed, N failed".  Exits
+# non-zero when any test fails; prints regression.diffs when pg_regress or
+# pg_isolation_regress fails.
 #
 # Usage: scripts/test.sh
 
@@ -20,15 +22,28 @@ start_cluster
 LOGDIR=$PROFILE_PGTMP/logs
 mkdir -p "$LOGDIR"
 
+# make installcheck runs both suites, but stops at the first that fails:
+# run them one at a time (an empty REGRESS or ISOLATION skips that suite)
 say "pg_regress"
 rm -f regression.diffs regression.out
 set +e
-make -s installcheck PG_CONFIG="$PG_CONFIG" 2>&1 | tee "$LOGDIR/regress.log"
+make -s installcheck PG_CONFIG="$PG_CONFIG" ISOLATION= 2>&1 | tee "$LOGDIR/regress.log"
 regress_rc=${PIPESTATUS[0]}
 set -e
 if [ "$regress_rc" -ne 0 ] && [ -f regression.diffs ]; then
     say "regression.diffs"
     cat regression.diffs
+fi
+
+say "pg_isolation_regress"
+rm -rf output_iso
+set +e
+make -s installcheck PG_CONFIG="$PG_CONFIG" REGRESS= 2>&1 | tee "$LOGDIR/isolation.log"
+isolation_rc=${PIPESTATUS[0]}
+set -e
+if [ "$isolation_rc" -ne 0 ] && [ -f output_iso/regression.diffs ]; then
+    say "output_iso/regression.diffs"
+    cat output_iso/regression.diffs
 fi
 
 say "TAP tests (pgTAP and Perl)"
@@ -46,11 +61,14 @@ prove -v --norc --timer \
 tap_rc=${PIPESTATUS[0]}
 set -e
 
-# Counts: pg_regress tests, and TAP assertions (a TAP file that died
-# without a failing assertion counts as one failure)
+# Counts: pg_regress and isolation tests, and TAP assertions (a run or a
+# TAP file that failed without a failing test counts as one failure)
 regress_passed=$(grep -cE '^(ok|test|     ) .*\.\.\. ok' "$LOGDIR/regress.log" || true)
 regress_failed=$(grep -cE '\.\.\. FAILED' "$LOGDIR/regress.log" || true)
 if [ "$regress_rc" -ne 0 ] && [ "$regress_failed" -eq 0 ]; then regress_failed=1; fi
+isolation_passed=$(grep -cE '^(ok|test|     ) .*\.\.\. ok' "$LOGDIR/isolation.log" || true)
+isolation_failed=$(grep -cE '\.\.\. FAILED' "$LOGDIR/isolation.log" || true)
+if [ "$isolation_rc" -ne 0 ] && [ "$isolation_failed" -eq 0 ]; then isolation_failed=1; fi
 tap_passed=$(grep -cE '^ok [0-9]' "$LOGDIR/tap.log" || true)
 tap_failed=$(grep -cE '^not ok [0-9]' "$LOGDIR/tap.log" || true)
 if [ "$tap_rc" -ne 0 ] && [ "$tap_failed" -eq 0 ]; then tap_failed=1; fi
@@ -58,9 +76,11 @@ if [ "$tap_rc" -ne 0 ] && [ "$tap_failed" -eq 0 ]; then tap_failed=1; fi
 say "summary"
 echo "pg_regress:"
 grep -B1 -A1 -E '^ *(All [0-9]+ tests passed|[0-9]+ of [0-9]+ tests (failed|passed))' "$LOGDIR/regress.log" || echo " pg_regress did not finish"
+echo "pg_isolation_regress:"
+grep -B1 -A1 -E '^ *(All [0-9]+ tests passed|[0-9]+ of [0-9]+ tests (failed|passed))' "$LOGDIR/isolation.log" || echo " pg_isolation_regress did not finish"
 echo "TAP:"
 sed -n '/^Test Summary Report/,$p; /^All tests successful/,$p' "$LOGDIR/tap.log"
 echo
-echo "$((regress_passed + tap_passed)) passed, $((regress_failed + tap_failed)) failed"
+echo "$((regress_passed + isolation_passed + tap_passed)) passed, $((regress_failed + isolation_failed + tap_failed)) failed"
 
-[ "$regress_rc" -eq 0 ] && [ "$tap_rc" -eq 0 ]
+[ "$regress_rc" -eq 0 ] && [ "$isolation_rc" -eq 0 ] && [ "$tap_rc" -eq 0 ]

@@ -15,11 +15,20 @@
  * Reading goes through a cache per backend: model_get() decodes a row once
  * with the kind's decode function and keeps the result in a memory context
  * of its own under CacheMemoryContext.  Plain DML sends no invalidation, so
- * a statement trigger on profile.models (profile.models_changed) sends a
- * relcache invalidation of the table; our relcache callback then empties
- * the cache, in this backend at the next command and in the others at
- * their next transaction.  Readers see the model as of their snapshot: the
- * old or the new row, never a mix.
+ * a statement trigger on profile.models (profile.models_changed) empties
+ * this backend's cache and sends a relcache invalidation of the table.
+ *
+ * Other backends empty their caches when they read that invalidation.  One
+ * read between transactions (at the start of one) takes effect at once.
+ * One read inside a transaction (on any lock taken) is deferred to the end
+ * of that transaction, for two reasons: the transaction keeps the models it
+ * has already used, so one statement never mixes an old model with a new
+ * one; and a model loaded in that transaction may come from a snapshot
+ * older than the change (REPEATABLE READ, or a statement whose snapshot
+ * predates the lock), so it must not outlive the transaction.  So a
+ * transaction sees each model whole, as it was when the transaction first
+ * used it (or as its own writes left it), and the next transaction after a
+ * commit sees the new model.  specs/model_*.spec test this.
  *
  * A stored row is untrusted input: decode functions check everything.
  *
@@ -30,6 +39,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
@@ -41,6 +51,7 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 
 #include "profile.h"
 
@@ -60,21 +71,54 @@ static MemoryContext model_cache_cxt = NULL;
 static Oid	models_relid = InvalidOid;
 static uint64 model_loads = 0;
 static uint64 model_generation = 1;	/* changes whenever the cache is reset */
+static bool model_reset_at_eoxact = false;	/* invalidated inside this xact */
 
 static void model_relcache_callback(Datum arg, Oid relid);
+static void model_xact_callback(XactEvent event, void *arg);
 
 /* Called once from _PG_init */
 void
 model_init(void)
 {
 	CacheRegisterRelcacheCallback(model_relcache_callback, (Datum) 0);
+	RegisterXactCallback(model_xact_callback, NULL);
 }
 
+/*
+ * An invalidation of profile.models (or of every relation).  Outside a
+ * transaction, forget the cache now; inside one, at its end (see the file
+ * header).  Before the first load we do not know the table's OID, and
+ * cannot look it up here: any relation then counts, which costs at most a
+ * reload in the next transaction.
+ */
 static void
 model_relcache_callback(Datum arg, Oid relid)
 {
-	if (relid == InvalidOid || relid == models_relid)
+	if (relid != InvalidOid && OidIsValid(models_relid) && relid != models_relid)
+		return;
+	if (IsTransactionState())
+		model_reset_at_eoxact = true;
+	else
 		model_cache_reset();
+}
+
+static void
+model_xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			if (model_reset_at_eoxact)
+				model_cache_reset();
+			model_reset_at_eoxact = false;
+			break;
+		default:
+			break;
+	}
 }
 
 /* Forget every cached model */
@@ -247,6 +291,14 @@ model_get(const char *name, const char *kind, ModelDecodeFn decode)
 
 	model_check_name(name);
 
+	/*
+	 * A cached model is used as is, unless this transaction has seen an
+	 * invalidation and profile.models itself is gone (the extension was
+	 * dropped, perhaps recreated, in this transaction).
+	 */
+	if (model_cache != NULL && model_reset_at_eoxact &&
+		!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(models_relid)))
+		model_cache_reset();
 	if (model_cache != NULL)
 	{
 		entry = hash_search(model_cache, name, HASH_FIND, NULL);
@@ -364,8 +416,11 @@ model_store(const char *name, const char *kind, int32 format,
 
 /*
  * profile.models_changed(): statement trigger on the model tables.  DML
- * sends no cache invalidation by itself; this one makes every backend
- * drop its cached models at its next command or transaction.
+ * sends no cache invalidation by itself.  This backend forgets its cached
+ * models now, so that its next statements see its own change, and again
+ * at the end of the transaction (the change may roll back; the relcache
+ * invalidation, processed here at the next command, sees to that).  The
+ * other backends forget them at their first transaction after the commit.
  */
 PG_FUNCTION_INFO_V1(profile_models_changed);
 Datum
@@ -377,6 +432,8 @@ profile_models_changed(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("profile.models_changed() can only be called as a trigger")));
+	model_cache_reset();
+	model_reset_at_eoxact = true;
 	CacheInvalidateRelcache(trigdata->tg_relation);
 	return PointerGetDatum(NULL);
 }

@@ -43,6 +43,17 @@ INSERT INTO profile.rfm_segment_rules (segment_map, priority, segment, r_min, f_
 SELECT profile.rfm_fit('rfm_dump',
     'SELECT g % 10, timestamptz ''2025-01-01'' + g * interval ''1 day'', g FROM generate_series(1, 100) g',
     as_of => '2025-06-01', bins => 2, segment_map => 'vip2');
+-- one model of each trained kind: k-means (with a label), rules, CLV
+SELECT profile.kmeans_fit('km_dump',
+    'SELECT g, ARRAY[g]::float8[] FROM unnest(ARRAY[0, 1, 2, 10, 11, 12]) g', 2, scaling => 'none');
+INSERT INTO profile.kmeans_labels (model, cluster, label) VALUES ('km_dump', 1, 'small');
+SELECT profile.rules_fit('rules_dump',
+    $$SELECT b, i FROM (VALUES (1, 'bread'), (1, 'butter'), (2, 'bread'), (2, 'butter'),
+                               (3, 'bread'), (3, 'butter'), (4, 'bread'), (4, 'jam')) v(b, i)$$,
+    0.2, 0.2);
+SELECT profile.clv_fit('clv_dump',
+    'SELECT g, g % 5, CASE WHEN g % 5 = 0 THEN 0 ELSE 20 + g % 30 END, 60, 10 + g % 7 FROM generate_series(1, 200) g',
+    penalizer => 0.01);
 SQL
 
 my $listing = q{SELECT string_agg(concat_ws('|', name, kind, format, params, summary, encode(body, 'hex'), created_by), E'\n' ORDER BY name) FROM profile.models};
@@ -69,6 +80,28 @@ my $maps = q{SELECT string_agg(concat_ws('|', m.name, m.bins, m.default_segment,
 is(psql($dst, $maps), psql($src, $maps), 'segment maps come back once: built-in from the extension, user maps from the dump');
 my $score = q{SELECT profile.rfm_score('rfm_dump', 10, 10, 600)::text};
 is(psql($dst, $score), psql($src, $score), 'the restored RFM model scores as the original');
+
+my %uses = (
+    'the restored k-means model assigns as the original, with its label' =>
+        q{SELECT string_agg(concat_ws('|', p, d.cluster, d.distance, d.label), ',' ORDER BY p)
+          FROM unnest(ARRAY[0, 5, 10]) p, profile.kmeans_assign_detail('km_dump', ARRAY[p]::float8[]) d},
+    'the restored rule model recommends as the original' =>
+        q{SELECT string_agg(concat_ws('|', rank, item, score, confidence), ',' ORDER BY rank)
+          FROM profile.recommend('rules_dump', ARRAY['bread'])},
+    'the restored rule model lists the same rules' =>
+        q{SELECT string_agg(concat_ws('|', rule, antecedent, consequent, support, confidence, lift), ',' ORDER BY rule)
+          FROM profile.rules WHERE model = 'rules_dump'},
+    'the restored CLV model scores as the original' =>
+        q{SELECT concat_ws('|', profile.clv_p_alive('clv_dump', 2, 10, 60),
+                              profile.clv_expected_purchases('clv_dump', 2, 10, 60, 30),
+                              profile.clv_expected_aov('clv_dump', 2, 12),
+                              profile.clv_value('clv_dump', 2, 10, 60, 12))},
+);
+for my $name (sort keys %uses) {
+    my $want = psql($src, $uses{$name});
+    isnt($want, '', "$name (source answers)");
+    is(psql($dst, $uses{$name}), $want, $name);
+}
 
 unlink $dumpfile;
 psql('postgres', "DROP DATABASE $_") for ($src, $dst);
