@@ -111,7 +111,9 @@ cat "$tmp"/pgbench_log.* | awk '{print $3 / 1000.0}' | sort -n | awk '
         printf "transactions %d  p50 %.3f  p99 %.3f  p99.9 %.3f  max %.3f\n",
                NR, v[int(NR * 0.5) + 1], v[int(NR * 0.99) + 1], v[int(NR * 0.999) + 1], v[NR]
     }'
-echo "model retrains during the run: $(cat "$tmp/retrains" 2>/dev/null || echo 0), failed: $(wc -l < "$tmp/retrain.errors" 2>/dev/null || echo 0)"
+retrain_failures=0
+[ -f "$tmp/retrain.errors" ] && retrain_failures=$(wc -l < "$tmp/retrain.errors")
+echo "model retrains during the run: $(cat "$tmp/retrains" 2>/dev/null || echo 0), failed: $retrain_failures"
 aborted=$(grep -c "aborted" "$tmp/pgbench.out" || true)
 failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$tmp/pgbench.out")
 echo "clients aborted: $aborted; failed transactions: ${failed:-0}"
