@@ -456,43 +456,11 @@ profile_clv_save(PG_FUNCTION_ARGS)
 
 /* ---- by name ---- */
 
-/*
- * The model a call names, kept in fn_extra between the calls of a query:
- * looked up again only when the name differs or the model cache was reset.
- */
-typedef struct NameCache
-{
-	char	   *name;
-	int			len;
-	uint64		generation;
-	ClvModel   *model;
-} NameCache;
-
+/* The model a call names (cached in fn_extra by model_get_by_arg) */
 static ClvModel *
 model_by_name(FunctionCallInfo fcinfo, int argno)
 {
-	text	   *name = PG_GETARG_TEXT_PP(argno);
-	int			len = VARSIZE_ANY_EXHDR(name);
-	NameCache  *cache = fcinfo->flinfo->fn_extra;
-
-	if (cache == NULL)
-		cache = fcinfo->flinfo->fn_extra =
-			MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(NameCache));
-	if (cache->model == NULL || cache->generation != model_cache_generation() ||
-		cache->len != len || memcmp(cache->name, VARDATA_ANY(name), len) != 0)
-	{
-		char	   *cname = text_to_cstring(name);
-
-		cache->model = NULL;
-		cache->model = (ClvModel *) model_get(cname, CLV_MODEL_KIND, clv_model_decode);
-		cache->generation = model_cache_generation();
-		if (cache->name)
-			pfree(cache->name);
-		cache->name = MemoryContextStrdup(fcinfo->flinfo->fn_mcxt, cname);
-		cache->len = len;
-		pfree(cname);
-	}
-	return cache->model;
+	return (ClvModel *) model_get_by_arg(fcinfo, argno, CLV_MODEL_KIND, clv_model_decode);
 }
 
 static void

@@ -624,46 +624,12 @@ assign(const KmeansModel *model, ArrayType *features, double *distance)
 	return cluster;
 }
 
-/*
- * The model a call names, kept in fn_extra between the calls of a query:
- * looked up again only when the name differs or the model cache was reset
- * (a model changed, model_cache_generation).
- */
-typedef struct NameCache
-{
-	char	   *name;			/* NUL-terminated */
-	int			len;
-	uint64		generation;
-	KmeansModel *model;
-	char	  **labels;			/* kmeans_assign_detail: k labels or NULLs,
-								 * read once per model */
-} NameCache;
-
+/* The model a call names (cached in fn_extra by model_get_by_arg) */
 static KmeansModel *
 model_by_name(FunctionCallInfo fcinfo)
 {
-	text	   *name = PG_GETARG_TEXT_PP(0);
-	int			len = VARSIZE_ANY_EXHDR(name);
-	NameCache  *cache = fcinfo->flinfo->fn_extra;
-
-	if (cache == NULL)
-		cache = fcinfo->flinfo->fn_extra =
-			MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(NameCache));
-	if (cache->model == NULL || cache->generation != model_cache_generation() ||
-		cache->len != len || memcmp(cache->name, VARDATA_ANY(name), len) != 0)
-	{
-		char	   *cname = text_to_cstring(name);
-
-		cache->model = NULL;
-		cache->labels = NULL;
-		cache->model = (KmeansModel *) model_get(cname, KMEANS_MODEL_KIND, kmeans_model_decode_row);
-		cache->generation = model_cache_generation();
-		if (cache->name)
-			pfree(cache->name);
-		cache->name = MemoryContextStrdup(fcinfo->flinfo->fn_mcxt, cname);
-		cache->len = len;
-	}
-	return cache->model;
+	return (KmeansModel *) model_get_by_arg(fcinfo, 0, KMEANS_MODEL_KIND,
+											kmeans_model_decode_row);
 }
 
 /* A model value (bytea) decoded once per query and argument value */
@@ -730,15 +696,15 @@ profile_kmeans_assign_value(PG_FUNCTION_ARGS)
 static char **
 load_labels(FunctionCallInfo fcinfo, const char *name, int k)
 {
-	NameCache  *cache = fcinfo->flinfo->fn_extra;
+	ModelCallCache *cache = fcinfo->flinfo->fn_extra;
 	MemoryContext cxt = fcinfo->flinfo->fn_mcxt;
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		args[1];
 	char	  **labels;
 
 	Assert(cache != NULL);
-	if (cache->labels)
-		return cache->labels;
+	if (cache->extra)
+		return (char **) cache->extra;
 	labels = MemoryContextAllocZero(cxt, sizeof(char *) * k);
 	args[0] = CStringGetTextDatum(name);
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -758,7 +724,7 @@ load_labels(FunctionCallInfo fcinfo, const char *name, int k)
 			labels[cluster - 1] = MemoryContextStrdup(cxt, label);
 	}
 	SPI_finish();
-	cache->labels = labels;
+	cache->extra = labels;
 	return labels;
 }
 

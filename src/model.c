@@ -346,6 +346,44 @@ model_get(const char *name, const char *kind, ModelDecodeFn decode)
 	return model;
 }
 
+/*
+ * model_get_by_arg: model_get() for the model named by text argument argno
+ * of a function called once per row.  The name and the model are kept in
+ * fn_extra (a ModelCallCache) between the calls of a query and looked up
+ * again only when the name differs or the model cache was reset
+ * (model_cache_generation), so a row costs a compare.  The caller may keep
+ * data of its own that depends on the model in cache->extra: it is reset
+ * to NULL whenever the model is looked up again.
+ */
+void *
+model_get_by_arg(FunctionCallInfo fcinfo, int argno, const char *kind,
+				 ModelDecodeFn decode)
+{
+	text	   *name = PG_GETARG_TEXT_PP(argno);
+	int			len = VARSIZE_ANY_EXHDR(name);
+	ModelCallCache *cache = fcinfo->flinfo->fn_extra;
+
+	if (cache == NULL)
+		cache = fcinfo->flinfo->fn_extra =
+			MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ModelCallCache));
+	if (cache->model == NULL || cache->generation != model_cache_generation() ||
+		cache->len != len || memcmp(cache->name, VARDATA_ANY(name), len) != 0)
+	{
+		char	   *cname = text_to_cstring(name);
+
+		cache->model = NULL;
+		cache->extra = NULL;
+		cache->model = model_get(cname, kind, decode);
+		cache->generation = model_cache_generation();
+		if (cache->name)
+			pfree(cache->name);
+		cache->name = MemoryContextStrdup(fcinfo->flinfo->fn_mcxt, cname);
+		cache->len = len;
+		pfree(cname);
+	}
+	return cache->model;
+}
+
 /* model_exists: whether a model of this name is visible to the caller */
 bool
 model_exists(const char *name)

@@ -297,11 +297,23 @@ typedef struct ModelRow
  */
 typedef void *(*ModelDecodeFn) (const ModelRow *row);
 
+/* What model_get_by_arg() keeps in fn_extra */
+typedef struct ModelCallCache
+{
+	char	   *name;			/* NUL-terminated */
+	int			len;
+	uint64		generation;
+	void	   *model;
+	void	   *extra;			/* the caller's, reset with the model */
+} ModelCallCache;
+
 extern void model_init(void);
 extern void model_store(const char *name, const char *kind, int32 format,
 						Jsonb *params, Jsonb *summary, bytea *body);
 extern void *model_get(const char *name, const char *kind,
 					   ModelDecodeFn decode);
+extern void *model_get_by_arg(FunctionCallInfo fcinfo, int argno,
+							  const char *kind, ModelDecodeFn decode);
 extern bool model_exists(const char *name);
 extern void model_check_name(const char *name);
 extern void model_cache_reset(void);
