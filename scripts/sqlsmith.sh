@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/sqlsmith.sh: random queries from sqlsmith against the extension
 # (reliability suite, part 8).  Not part of scripts/test.sh: it takes the
-# --time given (default 600 s) plus about a minute of setup.
+# --time given (default 600 s) plus about 30 s of setup and a minute of
+# counting.
 #
 # Installs what is missing (apt-get, as root, plus Debian's sqlsmith),
 # builds and installs the extension (-g, -DUSE_ASSERT_CHECKING: our
@@ -28,7 +29,7 @@
 # server go unseen (scripts/valgrind.sh looks for those).
 #
 # Usage: scripts/sqlsmith.sh [--time S] [--seed N]
-# (the logs and the dumped queries are kept in build/sqlsmith)
+# (the logs and the dumped queries, gzipped, are kept in build/sqlsmith)
 
 source "$(dirname "$0")/lib.sh"
 cd "$PROFILE_ROOT"
@@ -94,8 +95,8 @@ set +e
 timeout --signal=INT --kill-after=30 "$duration" sqlsmith \
     --target="host=$PGHOST port=$PGPORT dbname=$db user=smith" \
     --exclude-catalog --verbose --dump-all-queries --seed="$seed" \
-    > "$out/queries.sql" 2> "$out/sqlsmith.log"
-smith_rc=$?
+    2> "$out/sqlsmith.log" | gzip -1 > "$out/queries.sql.gz"
+smith_rc=${PIPESTATUS[0]}
 set -e
 elapsed=$(( $(date +%s) - started ))
 cp "$PROFILE_PGTMP/server.log" "$out/server.log"
@@ -111,21 +112,21 @@ ok=$(printf '%s' "$progress" | tr -cd '.' | wc -c)
 failed=$(printf '%s' "$progress" | tr -cd 'eS' | wc -c)
 timeouts=$(printf '%s' "$progress" | tr -cd 't' | wc -c)
 lost=$(printf '%s' "$progress" | tr -cd 'C' | wc -c)
-queries=$(grep -c ';$' "$out/queries.sql" || true)
-ours=$(awk 'BEGIN { RS = ";\n" } /profile\.[a-z_0-9]+\(/ { n++ } END { print n + 0 }' "$out/queries.sql")
+queries=$(zcat "$out/queries.sql.gz" | grep -c ';$' || true)
+ours=$(zcat "$out/queries.sql.gz" | awk 'BEGIN { RS = ";\n" } /profile\.[a-z_0-9]+\(/ { n++ } END { print n + 0 }')
 calls=$(psql -X -At -d "$db" -c "SELECT count(*) || ' functions, ' || coalesce(sum(calls), 0) || ' calls' FROM pg_stat_user_functions WHERE schemaname = 'profile'" 2>/dev/null || echo "unknown")
 crashes=$(grep -cE 'terminated by signal|was terminated|PANIC|TRAP:' "$out/server.log" || true)
 grep -E 'terminated by signal|was terminated|PANIC|TRAP:' -A2 "$out/server.log" | head -40 || true
 # errors our C code raised (log_error_verbosity = verbose names the file)
 ourfiles=$(cd src && ls ./*.c | sed 's|^\./||' | paste -sd'|')
 awk -v files="^($ourfiles):" '
-    /ERROR:/ { msg = $0; sub(/.*ERROR: +/, "", msg); state = $5; next }
-    /LOCATION:/ { split($0, w, "LOCATION: +"); split(w[2], loc, ", "); if (msg != "" && loc[2] ~ files) print state, msg; msg = "" }
+    /ERROR:/ { msg = $0; sub(/.*ERROR: +/, "", msg); next }
+    /LOCATION:/ { split($0, w, "LOCATION: +"); split(w[2], loc, ", "); if (msg != "" && loc[2] ~ files) print msg; msg = "" }
 ' "$out/server.log" > "$out/profile_errors.txt"
 echo "errors raised by our code: $(wc -l < "$out/profile_errors.txt"), by SQLSTATE and message (top 15):"
 sort "$out/profile_errors.txt" | uniq -c | sort -rn | head -15
 internal=$(grep -c '^XX000' "$out/profile_errors.txt" || true)
-grep -oE 'profile\.[a-z_0-9]+\(' "$out/queries.sql" | sort -u | wc -l | sed 's/^/distinct profile functions in the queries: /'
+zcat "$out/queries.sql.gz" | grep -oE 'profile\.[a-z_0-9]+\(' | sort -u | wc -l | sed 's/^/distinct profile functions in the queries: /'
 echo "queries generated: $queries in $elapsed s: $ok ok, $failed errors, $timeouts timeouts, $lost lost connections"
 echo "queries calling a profile function: $ours"
 echo "profile functions called, as counted by the server (pg_stat_user_functions, fixtures excluded): $calls"
