@@ -156,14 +156,11 @@ clv_model_decode_body(const char *name, const bytea *body)
 	return model;
 }
 
+/* clv_model_decode_body as model_get() calls it */
 static void *
-clv_model_decode(const ModelRow *row)
+clv_model_decode_cached(const char *name, const bytea *body)
 {
-	if (row->format != CLV_MODEL_FORMAT)
-		corrupt_model(row->name, "unknown format");
-	if (row->body == NULL)
-		corrupt_model(row->name, "no body");
-	return clv_model_decode_body(row->name, row->body);
+	return clv_model_decode_body(name, body);
 }
 
 /* ---- storing ---- */
@@ -460,7 +457,8 @@ profile_clv_save(PG_FUNCTION_ARGS)
 static ClvModel *
 model_by_name(FunctionCallInfo fcinfo, int argno)
 {
-	return (ClvModel *) model_get_by_arg(fcinfo, argno, CLV_MODEL_KIND, clv_model_decode);
+	return (ClvModel *) model_get_by_arg(fcinfo, argno, CLV_MODEL_KIND, CLV_MODEL_FORMAT,
+										clv_model_decode_cached);
 }
 
 static void

@@ -182,14 +182,11 @@ kmeans_model_decode(const char *name, const bytea *body)
 	return model;
 }
 
+/* kmeans_model_decode as model_get() calls it */
 static void *
-kmeans_model_decode_row(const ModelRow *row)
+kmeans_model_decode_cached(const char *name, const bytea *body)
 {
-	if (row->format != KMEANS_MODEL_FORMAT)
-		corrupt_model(row->name, "unknown format");
-	if (row->body == NULL)
-		corrupt_model(row->name, "no body");
-	return kmeans_model_decode(row->name, row->body);
+	return kmeans_model_decode(name, body);
 }
 
 /* ---- quality of a fit ---- */
@@ -629,7 +626,7 @@ static KmeansModel *
 model_by_name(FunctionCallInfo fcinfo)
 {
 	return (KmeansModel *) model_get_by_arg(fcinfo, 0, KMEANS_MODEL_KIND,
-											kmeans_model_decode_row);
+											KMEANS_MODEL_FORMAT, kmeans_model_decode_cached);
 }
 
 /* A model value (bytea) decoded once per query and argument value */

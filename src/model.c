@@ -273,14 +273,15 @@ model_read_row(const char *name, ModelRow *row)
 }
 
 /*
- * model_get: the decoded model of this name, which must be of this kind.
- * Errors: 22023 for a bad name, 42704 when no such model exists, 42809
- * when it has another kind, and whatever decode raises for a bad body.
+ * model_get: the decoded model of this name, which must be of this kind
+ * and body format.  Errors: 22023 for a bad name, 42704 when no such model
+ * exists, 42809 when it has another kind, XX001 for another body format or
+ * no body, and whatever decode raises for a bad body.
  * The result lives in the cache until the next invalidation: callers use
  * it within the current statement and never free it.
  */
 void *
-model_get(const char *name, const char *kind, ModelDecodeFn decode)
+model_get(const char *name, const char *kind, int32 format, ModelDecodeFn decode)
 {
 	ModelCacheEntry *entry;
 	ModelRow	row;
@@ -324,7 +325,17 @@ model_get(const char *name, const char *kind, ModelDecodeFn decode)
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("model \"%s\" is a %s model, not a %s model",
 						name, row.kind, kind)));
-	model = decode(&row);
+	if (row.format != format)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("model \"%s\" has body format %d, expected %d", name, row.format, format),
+				 errhint("Train it again under this version of the extension.")));
+	if (row.body == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("model \"%s\" has no body", name),
+				 errhint("Train it again.")));
+	model = decode(name, row.body);
 	MemoryContextSwitchTo(oldcxt);
 
 	/* the OID may be new (first use, or the extension was recreated) */
@@ -357,7 +368,7 @@ model_get(const char *name, const char *kind, ModelDecodeFn decode)
  */
 void *
 model_get_by_arg(FunctionCallInfo fcinfo, int argno, const char *kind,
-				 ModelDecodeFn decode)
+				 int32 format, ModelDecodeFn decode)
 {
 	text	   *name = PG_GETARG_TEXT_PP(argno);
 	int			len = VARSIZE_ANY_EXHDR(name);
@@ -373,7 +384,7 @@ model_get_by_arg(FunctionCallInfo fcinfo, int argno, const char *kind,
 
 		cache->model = NULL;
 		cache->extra = NULL;
-		cache->model = model_get(cname, kind, decode);
+		cache->model = model_get(cname, kind, format, decode);
 		cache->generation = model_cache_generation();
 		if (cache->name)
 			pfree(cache->name);

@@ -291,11 +291,13 @@ typedef struct ModelRow
 } ModelRow;
 
 /*
- * Turns a stored row into the in-memory model a kind works with.  Runs in
- * the cache entry's own memory context; must check everything it reads
- * (a stored model is untrusted input) and ereport on a bad one.
+ * Turns a stored body into the in-memory model a kind works with.
+ * model_get() has checked the kind and the body's format and that there is
+ * a body.  Runs in the cache entry's own memory context; must check
+ * everything it reads (a stored model is untrusted input) and ereport on a
+ * bad one.
  */
-typedef void *(*ModelDecodeFn) (const ModelRow *row);
+typedef void *(*ModelDecodeFn) (const char *name, const bytea *body);
 
 /* What model_get_by_arg() keeps in fn_extra */
 typedef struct ModelCallCache
@@ -310,10 +312,11 @@ typedef struct ModelCallCache
 extern void model_init(void);
 extern void model_store(const char *name, const char *kind, int32 format,
 						Jsonb *params, Jsonb *summary, bytea *body);
-extern void *model_get(const char *name, const char *kind,
+extern void *model_get(const char *name, const char *kind, int32 format,
 					   ModelDecodeFn decode);
 extern void *model_get_by_arg(FunctionCallInfo fcinfo, int argno,
-							  const char *kind, ModelDecodeFn decode);
+							  const char *kind, int32 format,
+							  ModelDecodeFn decode);
 extern bool model_exists(const char *name);
 extern void model_check_name(const char *name);
 extern void model_cache_reset(void);

@@ -401,14 +401,11 @@ rfm_model_decode_body(const char *name, const bytea *body)
 	return model;
 }
 
+/* rfm_model_decode_body as model_get() calls it */
 static void *
-rfm_model_decode(const ModelRow *row)
+rfm_model_decode_cached(const char *name, const bytea *body)
 {
-	if (row->format != RFM_MODEL_FORMAT)
-		corrupt_model(row->name, "unknown format");
-	if (row->body == NULL)
-		corrupt_model(row->name, "no body");
-	return rfm_model_decode_body(row->name, row->body);
+	return rfm_model_decode_body(name, body);
 }
 
 /*
@@ -514,7 +511,7 @@ profile_rfm_score(PG_FUNCTION_ARGS)
 	int32		recency_days = PG_GETARG_INT32(1);
 	int64		frequency = PG_GETARG_INT64(2);
 	double		monetary = PG_GETARG_FLOAT8(3);
-	RfmModel   *model = model_get(name, RFM_MODEL_KIND, rfm_model_decode);
+	RfmModel   *model = model_get(name, RFM_MODEL_KIND, RFM_MODEL_FORMAT, rfm_model_decode_cached);
 	RfmScoreCache *cache = fcinfo->flinfo->fn_extra;
 	double		dims[3];
 	int32		scores[3];

@@ -352,14 +352,11 @@ rules_model_decode(const char *name, const bytea *body)
 	return model;
 }
 
+/* rules_model_decode as model_get() calls it */
 static void *
-rules_model_decode_row(const ModelRow *row)
+rules_model_decode_cached(const char *name, const bytea *body)
 {
-	if (row->format != RULES_MODEL_FORMAT)
-		corrupt_rules(row->name, "unknown format");
-	if (row->body == NULL)
-		corrupt_rules(row->name, "no body");
-	return rules_model_decode(row->name, row->body);
+	return rules_model_decode(name, body);
 }
 
 /* The side of rule r as text[] */
@@ -579,7 +576,7 @@ profile_recommend(PG_FUNCTION_ARGS)
 				 errmsg("basket must be an array of integer, bigint, smallint, text, varchar or uuid, not %s",
 						format_type_be(get_array_type(elemtype))),
 				 errhint("Cast the basket, for example ARRAY[...]::bigint[].")));
-	model = model_get(name, RULES_MODEL_KIND, rules_model_decode_row);
+	model = model_get(name, RULES_MODEL_KIND, RULES_MODEL_FORMAT, rules_model_decode_cached);
 
 	InitMaterializedSRF(fcinfo, 0);
 	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
@@ -628,13 +625,13 @@ profile_recommend_customers(PG_FUNCTION_ARGS)
 	MemoryContext loopcxt;
 
 	check_int_range(n, 1, RECOMMEND_MAX_N, "n");
-	model = model_get(name, RULES_MODEL_KIND, rules_model_decode_row);
+	model = model_get(name, RULES_MODEL_KIND, RULES_MODEL_FORMAT, rules_model_decode_cached);
 	budget_init(&budget, "recommending");
 	InitMaterializedSRF(fcinfo, 0);
 	customers = baskets_load("profile.recommend_customers", sql, &budget);
 
 	/* the model may have been dropped from the cache by the query: again */
-	model = model_get(name, RULES_MODEL_KIND, rules_model_decode_row);
+	model = model_get(name, RULES_MODEL_KIND, RULES_MODEL_FORMAT, rules_model_decode_cached);
 
 	budget_reserve_array(&budget, (Size) customers->items->count + 1, sizeof(int32), "the item map");
 	map = palloc_extended(((Size) customers->items->count + 1) * sizeof(int32), MCXT_ALLOC_HUGE);

@@ -307,21 +307,17 @@ profile_selftest_query(PG_FUNCTION_ARGS)
  * Returns the text as a C string: what a kind's decoder does in small.
  */
 static void *
-selftest_decode(const ModelRow *row)
+selftest_decode(const char *name, const bytea *body)
 {
-	if (row->format != 1)
+	if (VARSIZE_ANY_EXHDR(body) < 4)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("model \"%s\" has body format %d, expected 1", row->name, row->format)));
-	if (row->body == NULL || VARSIZE_ANY_EXHDR(row->body) < 4)
+				 errmsg("model \"%s\" has a truncated body", name)));
+	if (memcmp(VARDATA_ANY(body), SELFTEST_MAGIC, 4) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("model \"%s\" has a truncated body", row->name)));
-	if (memcmp(VARDATA_ANY(row->body), SELFTEST_MAGIC, 4) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("model \"%s\" has a corrupted body", row->name)));
-	return pnstrdup(VARDATA_ANY(row->body) + 4, VARSIZE_ANY_EXHDR(row->body) - 4);
+				 errmsg("model \"%s\" has a corrupted body", name)));
+	return pnstrdup(VARDATA_ANY(body) + 4, VARSIZE_ANY_EXHDR(body) - 4);
 }
 
 /* model_store(name, 'selftest', 1, params, NULL, magic || text) */
@@ -349,7 +345,7 @@ profile_selftest_model_get(PG_FUNCTION_ARGS)
 {
 	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	char	   *kind = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	const char *payload = model_get(name, kind, selftest_decode);
+	const char *payload = model_get(name, kind, 1, selftest_decode);
 
 	PG_RETURN_TEXT_P(cstring_to_text(payload));
 }
