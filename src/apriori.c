@@ -55,6 +55,10 @@ candidate_trie_build(const int32 *items, int64 n, int k, int32 nitems,
 	int64	   *next_hi;
 	int32	   *next_node_of;
 	int64		nlevel;
+	void	  **const edge_columns[] = {(void **) &trie->edge_item, (void **) &trie->edge_child};
+	static const Size edge_sizes[] = {sizeof(int32), sizeof(int64)};
+	void	  **const node_columns[] = {(void **) &trie->node_first, (void **) &trie->node_count};
+	static const Size node_sizes[] = {sizeof(int64), sizeof(int32)};
 
 	trie->k = k;
 	trie->ncandidates = n;
@@ -81,9 +85,8 @@ candidate_trie_build(const int32 *items, int64 n, int k, int32 nitems,
 	hi[0] = n;
 	node_of[0] = 0;
 	nlevel = n > 0 ? 1 : 0;
-	trie->node_first = items_grow(NULL, &nodes_capacity, 1, sizeof(int64), budget, "the candidate trie");
-	trie->node_count = palloc_extended(nodes_capacity * sizeof(int32), MCXT_ALLOC_HUGE);
-	budget_reserve_array(budget, nodes_capacity, sizeof(int32), "the candidate trie");
+	items_grow_columns(&nodes_capacity, 1, budget, "the candidate trie",
+					   2, node_columns, node_sizes);
 	trie->node_first[0] = 0;
 	trie->node_count[0] = 0;
 	trie->nnodes = 1;
@@ -108,17 +111,8 @@ candidate_trie_build(const int32 *items, int64 n, int k, int32 nitems,
 
 				while (b < hi[r] && items[b * k + depth] == item)
 					b++;
-				if ((Size) edge + 1 > edges_capacity)
-				{
-					Size		cap = edges_capacity;
-
-					trie->edge_item = items_grow(trie->edge_item, &cap, edge + 1, sizeof(int32),
-												 budget, "the candidate trie");
-					cap = edges_capacity;
-					trie->edge_child = items_grow(trie->edge_child, &cap, edge + 1, sizeof(int64),
-												  budget, "the candidate trie");
-					edges_capacity = cap;
-				}
+				items_grow_columns(&edges_capacity, edge + 1, budget, "the candidate trie",
+								   2, edge_columns, edge_sizes);
 				trie->edge_item[edge] = item;
 				if (depth == 0)
 					trie->root_edge[item] = (int32) edge;
@@ -128,17 +122,8 @@ candidate_trie_build(const int32 *items, int64 n, int k, int32 nitems,
 				{
 					int32		child = trie->nnodes++;
 
-					if ((Size) child + 1 > nodes_capacity)
-					{
-						Size		cap = nodes_capacity;
-
-						trie->node_first = items_grow(trie->node_first, &cap, child + 1,
-													  sizeof(int64), budget, "the candidate trie");
-						cap = nodes_capacity;
-						trie->node_count = items_grow(trie->node_count, &cap, child + 1,
-													  sizeof(int32), budget, "the candidate trie");
-						nodes_capacity = cap;
-					}
+					items_grow_columns(&nodes_capacity, child + 1, budget, "the candidate trie",
+									   2, node_columns, node_sizes);
 					trie->node_count[child] = 0;
 					trie->edge_child[edge] = child;
 					next_lo[nnext] = a;

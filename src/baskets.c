@@ -61,6 +61,28 @@ items_grow(void *array, Size *capacity, Size needed, Size elemsize,
 	return array;
 }
 
+/*
+ * items_grow_columns: grow ncolumns arrays that share one capacity (the
+ * columns of a table: *columns[i] has elemsizes[i]-byte elements) to hold
+ * at least needed rows.
+ */
+void
+items_grow_columns(Size *capacity, Size needed, MemoryBudget *budget,
+				   const char *purpose, int ncolumns, void **const *columns,
+				   const Size *elemsizes)
+{
+	Size		cap = *capacity;
+
+	if (needed <= *capacity)
+		return;
+	for (int i = 0; i < ncolumns; i++)
+	{
+		cap = *capacity;
+		*columns[i] = items_grow(*columns[i], &cap, needed, elemsizes[i], budget, purpose);
+	}
+	*capacity = cap;
+}
+
 /* ---- the item dictionary ---- */
 
 /* The kind of dictionary a column (or array element) type calls for */
@@ -299,27 +321,21 @@ itemdict_intern(ItemDict *dict, const ItemKey *key)
 	id = dict->count;
 	if ((Size) id + 1 > dict->capacity)
 	{
-		Size		cap = dict->capacity;
+		/* integers keep their value; other kinds where their bytes are */
+		void	  **const int_columns[] = {(void **) &dict->hashes, (void **) &dict->ints};
+		static const Size int_sizes[] = {sizeof(uint32), sizeof(int64)};
+		void	  **const byte_columns[] = {(void **) &dict->hashes, (void **) &dict->offsets,
+		(void **) &dict->lengths};
+		static const Size byte_sizes[] = {sizeof(uint32), sizeof(Size), sizeof(int32)};
 
-		dict->hashes = items_grow(dict->hashes, &cap, id + 1, sizeof(uint32),
-								  dict->budget, "the item dictionary");
 		if (dict->kind == ITEM_INTEGER)
-		{
-			cap = dict->capacity;
-			dict->ints = items_grow(dict->ints, &cap, id + 1, sizeof(int64),
-									dict->budget, "the item dictionary");
-		}
+			items_grow_columns(&dict->capacity, id + 1, dict->budget, "the item dictionary",
+							   2, int_columns, int_sizes);
 		else
-		{
-			cap = dict->capacity;
-			dict->offsets = items_grow(dict->offsets, &cap, id + 1, sizeof(Size),
-									   dict->budget, "the item dictionary");
-			cap = dict->capacity;
-			dict->lengths = items_grow(dict->lengths, &cap, id + 1, sizeof(int32),
-									   dict->budget, "the item dictionary");
-		}
-		dict->capacity = cap;
+			items_grow_columns(&dict->capacity, id + 1, dict->budget, "the item dictionary",
+							   3, byte_columns, byte_sizes);
 	}
+
 	if (dict->kind == ITEM_INTEGER)
 		dict->ints[id] = key->ival;
 	else
@@ -427,19 +443,16 @@ pair_add(PairList *pairs, int32 basket, int32 item)
 {
 	if (pairs->n == pairs->capacity)
 	{
-		Size		cap = pairs->capacity;
+		void	  **const columns[] = {(void **) &pairs->basket, (void **) &pairs->item};
+		static const Size sizes[] = {sizeof(int32), sizeof(int32)};
 
 		if (pairs->n >= (Size) PG_INT32_MAX)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("more than %d (basket, item) pairs", PG_INT32_MAX),
 					 errhint("Mine a sample, or group items into categories.")));
-		pairs->basket = items_grow(pairs->basket, &cap, pairs->n + 1, sizeof(int32),
-								   pairs->budget, "the basket lines");
-		cap = pairs->capacity;
-		pairs->item = items_grow(pairs->item, &cap, pairs->n + 1, sizeof(int32),
-								 pairs->budget, "the basket lines");
-		pairs->capacity = cap;
+		items_grow_columns(&pairs->capacity, pairs->n + 1, pairs->budget,
+						   "the basket lines", 2, columns, sizes);
 	}
 	pairs->basket[pairs->n] = basket;
 	pairs->item[pairs->n] = item;

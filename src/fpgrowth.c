@@ -87,28 +87,35 @@ typedef struct FpState
 	Size		single_capacity;
 } FpState;
 
+/* Make room for needed nodes */
+static void
+fptree_grow_nodes(FpState *state, FpTree *tree, Size needed)
+{
+	void	  **const columns[] = {(void **) &tree->node, (void **) &tree->child,
+	(void **) &tree->sibling};
+	static const Size sizes[] = {sizeof(FpNode), sizeof(int32), sizeof(int32)};
+
+	items_grow_columns(&tree->nodes_capacity, needed, state->budget, "the FP-trees",
+					   3, columns, sizes);
+}
+
 /* Make room for nitems items, and reset the tree to its root */
 static void
 fptree_reset(FpState *state, FpTree *tree, int32 nitems)
 {
 	if ((Size) nitems > tree->items_capacity)
 	{
-		Size		cap;
+		void	  **const columns[] = {(void **) &tree->global, (void **) &tree->support,
+			(void **) &tree->head, (void **) &tree->root_child, (void **) &tree->map,
+		(void **) &tree->scratch};
+		static const Size sizes[] = {sizeof(int32), sizeof(int64), sizeof(int32),
+		sizeof(int32), sizeof(int32), sizeof(int64)};
+		Size		old = tree->items_capacity;
 
-#define GROW_ITEMS(field, type) \
-		cap = tree->items_capacity; \
-		tree->field = items_grow(tree->field, &cap, nitems, sizeof(type), \
-								 state->budget, "the FP-trees")
-		GROW_ITEMS(global, int32);
-		GROW_ITEMS(support, int64);
-		GROW_ITEMS(head, int32);
-		GROW_ITEMS(root_child, int32);
-		GROW_ITEMS(map, int32);
-		GROW_ITEMS(scratch, int64);
-#undef GROW_ITEMS
-		memset(tree->scratch + tree->items_capacity, 0,
-			   (cap - tree->items_capacity) * sizeof(int64));
-		tree->items_capacity = cap;
+		items_grow_columns(&tree->items_capacity, nitems, state->budget, "the FP-trees",
+						   6, columns, sizes);
+		/* the conditional counts are zero between uses */
+		memset(tree->scratch + old, 0, (tree->items_capacity - old) * sizeof(int64));
 	}
 	tree->nitems = nitems;
 	for (int32 i = 0; i < nitems; i++)
@@ -116,20 +123,7 @@ fptree_reset(FpState *state, FpTree *tree, int32 nitems)
 		tree->head[i] = -1;
 		tree->root_child[i] = -1;
 	}
-	if (tree->nodes_capacity == 0)
-	{
-		Size		cap;
-
-#define GROW_NODES(field, type) \
-		cap = tree->nodes_capacity; \
-		tree->field = items_grow(tree->field, &cap, 1024, sizeof(type), \
-								 state->budget, "the FP-trees")
-		GROW_NODES(node, FpNode);
-		GROW_NODES(child, int32);
-		GROW_NODES(sibling, int32);
-#undef GROW_NODES
-		tree->nodes_capacity = cap;
-	}
+	fptree_grow_nodes(state, tree, 1024);
 	tree->nnodes = 1;
 	tree->node[0].item = -1;
 	tree->node[0].parent = -1;
@@ -146,22 +140,12 @@ fptree_new_node(FpState *state, FpTree *tree, int32 item, int32 parent)
 
 	if ((Size) node + 1 > tree->nodes_capacity)
 	{
-		Size		cap;
-
 		if (node == PG_INT32_MAX - 1)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("an FP-tree needs more than %d nodes", PG_INT32_MAX - 1),
 					 errhint("Raise min_support.")));
-#define GROW_NODES(field, type) \
-		cap = tree->nodes_capacity; \
-		tree->field = items_grow(tree->field, &cap, (Size) node + 1, sizeof(type), \
-								 state->budget, "the FP-trees")
-		GROW_NODES(node, FpNode);
-		GROW_NODES(child, int32);
-		GROW_NODES(sibling, int32);
-#undef GROW_NODES
-		tree->nodes_capacity = cap;
+		fptree_grow_nodes(state, tree, (Size) node + 1);
 	}
 	tree->node[node].item = item;
 	tree->node[node].parent = parent;
@@ -361,19 +345,13 @@ fp_mine_tree(FpState *state, int depth)
 			continue;
 		if (fptree_is_single_path(cond))
 		{
+			void	  **const columns[] = {(void **) &state->single_global,
+			(void **) &state->single_count};
+			static const Size sizes[] = {sizeof(int32), sizeof(int64)};
 			int			n = 0;
 
-			if ((Size) cond->nnodes > state->single_capacity)
-			{
-				Size		cap = state->single_capacity;
-
-				state->single_global = items_grow(state->single_global, &cap, cond->nnodes,
-												  sizeof(int32), state->budget, "the FP-trees");
-				cap = state->single_capacity;
-				state->single_count = items_grow(state->single_count, &cap, cond->nnodes,
-												 sizeof(int64), state->budget, "the FP-trees");
-				state->single_capacity = cap;
-			}
+			items_grow_columns(&state->single_capacity, cond->nnodes, state->budget,
+							   "the FP-trees", 2, columns, sizes);
 			for (int32 i = 0; i < cond->nitems; i++)
 			{
 				if (cond->root_child[i] >= 0)

@@ -355,17 +355,12 @@ itemset_table_add(ItemsetTable *table, const int32 *ranks, int size, int64 count
 				 errhint("Raise min_support or lower max_len to find fewer itemsets, or raise max_itemsets.")));
 	if ((Size) table->n + 1 > table->capacity)
 	{
-		Size		cap = table->capacity;
+		void	  **const columns[] = {(void **) &table->start, (void **) &table->size,
+		(void **) &table->count};
+		static const Size sizes[] = {sizeof(Size), sizeof(int32), sizeof(int64)};
 
-		table->start = items_grow(table->start, &cap, table->n + 1, sizeof(Size),
-								  table->budget, "the frequent itemsets");
-		cap = table->capacity;
-		table->size = items_grow(table->size, &cap, table->n + 1, sizeof(int32),
-								 table->budget, "the frequent itemsets");
-		cap = table->capacity;
-		table->count = items_grow(table->count, &cap, table->n + 1, sizeof(int64),
-								  table->budget, "the frequent itemsets");
-		table->capacity = cap;
+		items_grow_columns(&table->capacity, table->n + 1, table->budget,
+						   "the frequent itemsets", 3, columns, sizes);
 	}
 	table->items = items_grow(table->items, &table->items_capacity,
 							  table->items_used + size, sizeof(int32),

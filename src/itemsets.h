@@ -30,6 +30,10 @@
 extern void *items_grow(void *array, Size *capacity, Size needed,
 						Size elemsize, MemoryBudget *budget,
 						const char *purpose);
+extern void items_grow_columns(Size *capacity, Size needed,
+							   MemoryBudget *budget, const char *purpose,
+							   int ncolumns, void **const *columns,
+							   const Size *elemsizes);
 
 /* ---- the item dictionary (baskets.c) ---- */
 

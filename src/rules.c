@@ -288,17 +288,12 @@ rule_set_add(RuleSet *rules, int64 antecedent, int64 consequent, int64 both,
 				 errhint("Raise min_support or min_confidence, constrain the items, or raise max_rules.")));
 	if ((Size) rules->n + 1 > rules->capacity)
 	{
-		Size		cap = rules->capacity;
+		void	  **const columns[] = {(void **) &rules->antecedent,
+		(void **) &rules->consequent, (void **) &rules->both};
+		static const Size sizes[] = {sizeof(int64), sizeof(int64), sizeof(int64)};
 
-		rules->antecedent = items_grow(rules->antecedent, &cap, rules->n + 1, sizeof(int64),
-									   rules->budget, "the association rules");
-		cap = rules->capacity;
-		rules->consequent = items_grow(rules->consequent, &cap, rules->n + 1, sizeof(int64),
-									   rules->budget, "the association rules");
-		cap = rules->capacity;
-		rules->both = items_grow(rules->both, &cap, rules->n + 1, sizeof(int64),
-								 rules->budget, "the association rules");
-		rules->capacity = cap;
+		items_grow_columns(&rules->capacity, rules->n + 1, rules->budget,
+						   "the association rules", 3, columns, sizes);
 	}
 	rules->antecedent[rules->n] = antecedent;
 	rules->consequent[rules->n] = consequent;
