@@ -11,9 +11,11 @@ OBJS = \
 	src/clv_model.o \
 	src/clv_optim.o \
 	src/clv_summary.o \
+	src/customer_profiles.o \
 	src/query.o \
 	src/model.o \
 	src/apriori.o \
+	src/behaviour.o \
 	src/apriori_scan.o \
 	src/baskets.o \
 	src/fpgrowth.o \
@@ -32,7 +34,8 @@ OBJS = \
 	src/rfm.o \
 	src/rfm_summary.o \
 	src/segment_map.o \
-	src/selftest.o
+	src/selftest.o \
+	src/tags.o
 DATA = $(wildcard $(EXTENSION)--*.sql)
 
 REGRESS      = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
@@ -55,6 +58,8 @@ include $(PGXS)
 $(OBJS): src/profile.h src/prng.h
 src/apriori.o src/apriori_scan.o src/baskets.o src/fpgrowth.o src/itemsets.o src/rules.o src/rules_model.o: src/itemsets.h src/apriori.h
 $(filter src/clv_%.o,$(OBJS)): src/clv.h src/points.h
+src/behaviour.o src/customer_profiles.o: src/behaviour.h
+src/customer_profiles.o src/tags.o: src/tags.h
 
 # The retail data generator used by the demo, the tests and the benchmarks
 build/retailgen: scripts/retailgen.c src/prng.h

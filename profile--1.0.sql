@@ -1551,3 +1551,341 @@ COMMENT ON VIEW profile.clv_models IS
     'Parameters of every stored CLV model (BG/NBD r, alpha, a, b; Gamma-Gamma p, q, v) and its fit summary';
 
 GRANT SELECT ON profile.clv_models TO PUBLIC;
+
+-- Customer behaviour (behaviour.c): one combinable state per customer from
+-- order lines, and the features computed from it
+
+CREATE TYPE profile.behaviour_features AS (
+    orders          bigint,
+    lines           bigint,
+    spend           double precision,
+    returned        double precision,
+    first_order_at  timestamptz,
+    last_order_at   timestamptz,
+    recency_days    integer,
+    tenure_days     integer,
+    weekend_share   double precision,
+    night_share     double precision,
+    morning_share   double precision,
+    afternoon_share double precision,
+    evening_share   double precision,
+    top_weekday     integer,
+    top_hour        integer,
+    avg_order_value double precision,
+    lines_per_order double precision,
+    return_rate     double precision,
+    discount_share  double precision,
+    categories      text[],
+    category_shares double precision[],
+    channels        text[],
+    channel_shares  double precision[],
+    cross_channel   boolean,
+    spend_recent    double precision,
+    spend_previous  double precision,
+    trend           text
+);
+
+COMMENT ON TYPE profile.behaviour_features IS
+    'A customer''s own behavioural features: orders, spend, time of week, basket, returns, discounts, categories, channels, trend';
+
+CREATE FUNCTION profile.behaviour_transfn(bytea, timestamptz, double precision, text)
+    RETURNS bytea
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_behaviour_transfn';
+
+CREATE FUNCTION profile.behaviour_transfn(bytea, timestamptz, double precision, text,
+                                          double precision)
+    RETURNS bytea
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_behaviour_transfn';
+
+CREATE FUNCTION profile.behaviour_transfn(bytea, timestamptz, double precision, text,
+                                          double precision, text)
+    RETURNS bytea
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_behaviour_transfn';
+
+CREATE FUNCTION profile.behaviour_transfn(bytea, timestamptz, double precision, text,
+                                          double precision, text, bigint)
+    RETURNS bytea
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_behaviour_transfn';
+
+CREATE FUNCTION profile.behaviour_transfn(bytea, timestamptz, double precision, text,
+                                          double precision, text, text)
+    RETURNS bytea
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_behaviour_transfn';
+
+CREATE FUNCTION profile.behaviour_combinefn(bytea, bytea)
+    RETURNS bytea
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_behaviour_combinefn';
+
+CREATE FUNCTION profile.behaviour_finalfn(bytea)
+    RETURNS bytea
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_behaviour_finalfn';
+
+COMMENT ON FUNCTION profile.behaviour_transfn(bytea, timestamptz, double precision, text) IS
+    'Internal: transition function of profile.behaviour';
+COMMENT ON FUNCTION profile.behaviour_transfn(bytea, timestamptz, double precision, text, double precision) IS
+    'Internal: transition function of profile.behaviour';
+COMMENT ON FUNCTION profile.behaviour_transfn(bytea, timestamptz, double precision, text, double precision, text) IS
+    'Internal: transition function of profile.behaviour';
+COMMENT ON FUNCTION profile.behaviour_transfn(bytea, timestamptz, double precision, text, double precision, text, bigint) IS
+    'Internal: transition function of profile.behaviour';
+COMMENT ON FUNCTION profile.behaviour_transfn(bytea, timestamptz, double precision, text, double precision, text, text) IS
+    'Internal: transition function of profile.behaviour';
+COMMENT ON FUNCTION profile.behaviour_combinefn(bytea, bytea) IS
+    'Internal: combine function of profile.behaviour, transition function of profile.behaviour_merge';
+COMMENT ON FUNCTION profile.behaviour_finalfn(bytea) IS
+    'Internal: final function of profile.behaviour and profile.behaviour_merge (drops spare capacity)';
+
+CREATE AGGREGATE profile.behaviour(ordered_at timestamptz, amount double precision, category text) (
+    SFUNC = profile.behaviour_transfn,
+    STYPE = bytea,
+    COMBINEFUNC = profile.behaviour_combinefn,
+    FINALFUNC = profile.behaviour_finalfn,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE profile.behaviour(ordered_at timestamptz, amount double precision, category text,
+                                   list_amount double precision) (
+    SFUNC = profile.behaviour_transfn,
+    STYPE = bytea,
+    COMBINEFUNC = profile.behaviour_combinefn,
+    FINALFUNC = profile.behaviour_finalfn,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE profile.behaviour(ordered_at timestamptz, amount double precision, category text,
+                                   list_amount double precision, channel text) (
+    SFUNC = profile.behaviour_transfn,
+    STYPE = bytea,
+    COMBINEFUNC = profile.behaviour_combinefn,
+    FINALFUNC = profile.behaviour_finalfn,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE profile.behaviour(ordered_at timestamptz, amount double precision, category text,
+                                   list_amount double precision, channel text, order_id bigint) (
+    SFUNC = profile.behaviour_transfn,
+    STYPE = bytea,
+    COMBINEFUNC = profile.behaviour_combinefn,
+    FINALFUNC = profile.behaviour_finalfn,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE profile.behaviour(ordered_at timestamptz, amount double precision, category text,
+                                   list_amount double precision, channel text, order_id text) (
+    SFUNC = profile.behaviour_transfn,
+    STYPE = bytea,
+    COMBINEFUNC = profile.behaviour_combinefn,
+    FINALFUNC = profile.behaviour_finalfn,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE profile.behaviour_merge(behaviour bytea) (
+    SFUNC = profile.behaviour_combinefn,
+    STYPE = bytea,
+    COMBINEFUNC = profile.behaviour_combinefn,
+    FINALFUNC = profile.behaviour_finalfn,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE profile.behaviour(timestamptz, double precision, text) IS
+    'A customer''s behaviour (a bytea state) from order lines (ordered_at, amount, category); see profile.behaviour_features';
+COMMENT ON AGGREGATE profile.behaviour(timestamptz, double precision, text, double precision) IS
+    'A customer''s behaviour from order lines with list amounts (discounts)';
+COMMENT ON AGGREGATE profile.behaviour(timestamptz, double precision, text, double precision, text) IS
+    'A customer''s behaviour from order lines with list amounts and channels';
+COMMENT ON AGGREGATE profile.behaviour(timestamptz, double precision, text, double precision, text, bigint) IS
+    'A customer''s behaviour from order lines with list amounts, channels and order ids';
+COMMENT ON AGGREGATE profile.behaviour(timestamptz, double precision, text, double precision, text, text) IS
+    'A customer''s behaviour from order lines with list amounts, channels and order ids';
+COMMENT ON AGGREGATE profile.behaviour_merge(bytea) IS
+    'Merge behaviour states (for example stored ones with the state of new rows)';
+
+CREATE FUNCTION profile.behaviour_features(behaviour bytea, as_of timestamptz,
+                                           period_days integer DEFAULT 90)
+    RETURNS profile.behaviour_features
+    LANGUAGE C CALLED ON NULL INPUT STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_behaviour_features';
+
+COMMENT ON FUNCTION profile.behaviour_features(bytea, timestamptz, integer) IS
+    'A customer''s own features from a profile.behaviour state as of a time (local days and hours in the session''s time zone)';
+
+-- Tags as data (tags.c): a tag is the AND of its rules; each rule compares
+-- one profile feature with a value, a population percentile or a text
+
+CREATE TABLE profile.tags (
+    tag         text PRIMARY KEY
+                CONSTRAINT tags_tag_check
+                CHECK (tag OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]{0,62}$'),
+    description text NOT NULL DEFAULT '',
+    action      text
+                CONSTRAINT tags_action_check
+                CHECK (action OPERATOR(pg_catalog.=) ANY (ARRAY['win_back', 'upsell', 'convert', 'retain', 'cross_sell'])),
+    preset      boolean NOT NULL DEFAULT false,
+    UNIQUE (tag, preset)
+);
+
+COMMENT ON TABLE profile.tags IS
+    'Tags profile.customer_profiles gives customers: each is the AND of its rules in profile.tag_rules';
+COMMENT ON COLUMN profile.tags.action IS 'Suggested campaign action for customers with the tag';
+COMMENT ON COLUMN profile.tags.preset IS 'Shipped with the extension; read-only';
+
+CREATE FUNCTION profile.tag_rule_check(feature text, category text, op text,
+                                       value double precision, percentile double precision,
+                                       text_value text)
+    RETURNS boolean
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_tag_rule_check';
+
+COMMENT ON FUNCTION profile.tag_rule_check(text, text, text, double precision, double precision, text) IS
+    'True for a valid tag rule; otherwise an error naming the feature and what is wrong';
+
+CREATE TABLE profile.tag_rules (
+    rule_id     integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    tag         text NOT NULL,
+    feature     text NOT NULL,
+    category    text,
+    op          text NOT NULL,
+    value       double precision,
+    percentile  double precision,
+    text_value  text,
+    preset      boolean NOT NULL DEFAULT false,
+    FOREIGN KEY (tag, preset) REFERENCES profile.tags (tag, preset)
+        ON UPDATE CASCADE ON DELETE CASCADE,
+    CONSTRAINT tag_rules_valid
+        CHECK (profile.tag_rule_check(feature, category, op, value, percentile, text_value))
+);
+
+COMMENT ON TABLE profile.tag_rules IS
+    'Rules of tags: feature op value (absolute), feature op percentile (the population''s percentile_disc), or feature op text_value';
+
+SELECT pg_catalog.pg_extension_config_dump('profile.tags', 'WHERE NOT preset');
+SELECT pg_catalog.pg_extension_config_dump('profile.tag_rules', 'WHERE NOT preset');
+GRANT SELECT ON profile.tags, profile.tag_rules TO PUBLIC;
+
+INSERT INTO profile.tags (tag, description, action, preset) VALUES
+    ('weekend_shopper', 'Most orders on Saturday or Sunday', NULL, true),
+    ('night_owl', 'Half the orders at night (22:00 to 06:00 local time)', NULL, true),
+    ('discount_seeker', 'Buys mostly at a discount: top 20% by discount share and at least 1.5x the population''s share', 'upsell', true),
+    ('baby_prospect', 'Spends on baby products at least twice as much, as a share, as the average customer', 'cross_sell', true),
+    ('premium_buyer', 'Buys the dearer products of its categories (price percentile 0.75 or more)', 'upsell', true),
+    ('new_customer', 'First order within the last 60 days', 'convert', true),
+    ('loyal', 'Five orders or more, the last within 60 days', 'retain', true),
+    ('big_basket', 'Top 20% by lines per order', 'cross_sell', true),
+    ('returner', 'Returns at least one line in five', NULL, true),
+    ('category_loyalist', 'Three orders or more, 60% of spend in one category', 'cross_sell', true),
+    ('lapsing_champion', 'Top 20% by net spend, now past 1.5x the usual gap between purchases', 'win_back', true),
+    ('churn_risk', 'BG/NBD probability of being alive below 0.5 (needs clv_model)', 'win_back', true);
+
+INSERT INTO profile.tag_rules (tag, feature, category, op, value, percentile, text_value, preset) VALUES
+    ('weekend_shopper', 'weekend_share', NULL, '>=', 0.6, NULL, NULL, true),
+    ('weekend_shopper', 'orders', NULL, '>=', 3, NULL, NULL, true),
+    ('night_owl', 'night_share', NULL, '>=', 0.5, NULL, NULL, true),
+    ('night_owl', 'orders', NULL, '>=', 3, NULL, NULL, true),
+    ('discount_seeker', 'discount_share', NULL, '>=', NULL, 0.8, NULL, true),
+    ('discount_seeker', 'discount_lift', NULL, '>=', 1.5, NULL, NULL, true),
+    ('discount_seeker', 'orders', NULL, '>=', 3, NULL, NULL, true),
+    ('baby_prospect', 'category_affinity', 'baby', '>=', 2, NULL, NULL, true),
+    ('premium_buyer', 'price_percentile', NULL, '>=', 0.75, NULL, NULL, true),
+    ('premium_buyer', 'orders', NULL, '>=', 3, NULL, NULL, true),
+    ('new_customer', 'tenure_days', NULL, '<=', 60, NULL, NULL, true),
+    ('loyal', 'orders', NULL, '>=', 5, NULL, NULL, true),
+    ('loyal', 'recency_days', NULL, '<=', 60, NULL, NULL, true),
+    ('big_basket', 'lines_per_order', NULL, '>=', NULL, 0.8, NULL, true),
+    ('returner', 'return_rate', NULL, '>=', 0.2, NULL, NULL, true),
+    ('category_loyalist', 'top_category_share', NULL, '>=', 0.6, NULL, NULL, true),
+    ('category_loyalist', 'orders', NULL, '>=', 3, NULL, NULL, true),
+    ('lapsing_champion', 'net_spend', NULL, '>=', NULL, 0.8, NULL, true),
+    ('lapsing_champion', 'overdue_score', NULL, '>=', 1.5, NULL, NULL, true),
+    ('churn_risk', 'churn_risk', NULL, '>', 0.5, NULL, NULL, true);
+
+CREATE FUNCTION profile.tags_guard()
+    RETURNS trigger
+    LANGUAGE C
+    AS 'MODULE_PATHNAME', 'profile_tags_guard';
+
+COMMENT ON FUNCTION profile.tags_guard() IS
+    'Internal: trigger keeping preset tags read-only';
+
+CREATE TRIGGER tags_guard_new BEFORE INSERT ON profile.tags
+    FOR EACH ROW WHEN (NEW.preset) EXECUTE FUNCTION profile.tags_guard();
+CREATE TRIGGER tags_guard_old BEFORE UPDATE OR DELETE ON profile.tags
+    FOR EACH ROW WHEN (OLD.preset) EXECUTE FUNCTION profile.tags_guard();
+CREATE TRIGGER tag_rules_guard_new BEFORE INSERT ON profile.tag_rules
+    FOR EACH ROW WHEN (NEW.preset) EXECUTE FUNCTION profile.tags_guard();
+CREATE TRIGGER tag_rules_guard_old BEFORE UPDATE OR DELETE ON profile.tag_rules
+    FOR EACH ROW WHEN (OLD.preset) EXECUTE FUNCTION profile.tags_guard();
+
+-- The 360-degree view in one call (customer_profiles.c)
+
+CREATE FUNCTION profile.customer_profiles(
+    query text,
+    as_of timestamptz DEFAULT NULL,
+    period_days integer DEFAULT 90,
+    rfm_model text DEFAULT NULL,
+    kmeans_model text DEFAULT NULL,
+    kmeans_features text[] DEFAULT NULL,
+    clv_model text DEFAULT NULL,
+    months integer DEFAULT 12,
+    discount_rate double precision DEFAULT 0.01,
+    tags text[] DEFAULT NULL,
+    OUT customer_id text,
+    OUT orders bigint,
+    OUT lines bigint,
+    OUT spend double precision,
+    OUT returned double precision,
+    OUT net_spend double precision,
+    OUT first_order_at timestamptz,
+    OUT last_order_at timestamptz,
+    OUT recency_days integer,
+    OUT tenure_days integer,
+    OUT weekend_share double precision,
+    OUT night_share double precision,
+    OUT morning_share double precision,
+    OUT afternoon_share double precision,
+    OUT evening_share double precision,
+    OUT top_weekday integer,
+    OUT top_hour integer,
+    OUT avg_order_value double precision,
+    OUT lines_per_order double precision,
+    OUT return_rate double precision,
+    OUT discount_share double precision,
+    OUT discount_lift double precision,
+    OUT categories text[],
+    OUT category_shares double precision[],
+    OUT category_affinity double precision[],
+    OUT top_category text,
+    OUT top_category_share double precision,
+    OUT top_affinity_category text,
+    OUT price_percentile double precision,
+    OUT channels text[],
+    OUT channel_shares double precision[],
+    OUT top_channel text,
+    OUT cross_channel boolean,
+    OUT spend_recent double precision,
+    OUT spend_previous double precision,
+    OUT trend text,
+    OUT next_purchase_on date,
+    OUT overdue_score double precision,
+    OUT r_score integer,
+    OUT f_score integer,
+    OUT m_score integer,
+    OUT segment text,
+    OUT cluster integer,
+    OUT cluster_label text,
+    OUT p_alive double precision,
+    OUT expected_purchases double precision,
+    OUT clv double precision,
+    OUT tags text[])
+    RETURNS SETOF record
+    LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL RESTRICTED
+    AS 'MODULE_PATHNAME', 'profile_customer_profiles';
+
+COMMENT ON FUNCTION profile.customer_profiles(text, timestamptz, integer, text, text, text[], text, integer, double precision, text[]) IS
+    'One row per customer of a query (customer_id, ordered_at, amount, category [, list_amount [, channel [, order_id]]]): behaviour, population-relative features, model scores and tags';

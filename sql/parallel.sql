@@ -132,4 +132,57 @@ RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET parallel_leader_participation;
 
+-- Customer behaviour: states split by order across workers and partitions
+-- give the same features as the serial ones (sums to 9 digits)
+CREATE FUNCTION par_test.rounded(f profile.behaviour_features)
+RETURNS TABLE (orders bigint, lines bigint, spend numeric, returned numeric, recency_days int,
+               weekend_share float8, night_share float8, top_weekday int, top_hour int,
+               discount_share numeric, categories text[], category_shares numeric[],
+               channels text[], cross_channel boolean, trend text)
+LANGUAGE sql AS $$
+SELECT f.orders, f.lines, round(f.spend::numeric, 9), round(f.returned::numeric, 9), f.recency_days,
+       f.weekend_share, f.night_share, f.top_weekday, f.top_hour,
+       round(f.discount_share::numeric, 9), f.categories,
+       ARRAY(SELECT round(x::numeric, 9) FROM unnest(f.category_shares) x),
+       f.channels, f.cross_channel, f.trend
+$$;
+CREATE VIEW par_test.behaviour AS
+SELECT customer_id, (par_test.rounded(profile.behaviour_features(b, '2026-01-01'))).*
+FROM (SELECT customer_id,
+             profile.behaviour(ordered_at, amount::float8, 'c' || (order_id % 7), amount::float8 + 1,
+                               'ch' || (order_id % 3), order_id) AS b
+      FROM par_test.sales GROUP BY customer_id) t;
+SET max_parallel_workers_per_gather = 0;
+CREATE TABLE par_test.bh_serial AS SELECT * FROM par_test.behaviour;
+SET max_parallel_workers_per_gather = 2;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET parallel_leader_participation = off;
+SET enable_hashagg = off;
+EXPLAIN (COSTS OFF) SELECT * FROM par_test.behaviour;
+CREATE TABLE par_test.bh_parallel AS SELECT * FROM par_test.behaviour;
+RESET enable_hashagg;
+RESET max_parallel_workers_per_gather;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET parallel_leader_participation;
+SET enable_partitionwise_aggregate = on;
+SET max_parallel_workers_per_gather = 0;
+CREATE TABLE par_test.bh_parts AS
+SELECT customer_id, (par_test.rounded(profile.behaviour_features(b, '2026-01-01'))).*
+FROM (SELECT customer_id,
+             profile.behaviour(ordered_at, amount::float8, 'c' || (order_id % 7), amount::float8 + 1,
+                               'ch' || (order_id % 3), order_id) AS b
+      FROM par_test.parts GROUP BY customer_id) t;
+RESET enable_partitionwise_aggregate;
+RESET max_parallel_workers_per_gather;
+SELECT (SELECT count(*) FROM par_test.bh_serial) AS customers,
+       (SELECT sum(orders) FROM par_test.bh_serial) = (SELECT count(DISTINCT order_id) FROM par_test.sales WHERE amount >= 0) AS orders_add_up,
+       (SELECT count(*) FROM (TABLE par_test.bh_serial EXCEPT TABLE par_test.bh_parallel) a) +
+       (SELECT count(*) FROM (TABLE par_test.bh_parallel EXCEPT TABLE par_test.bh_serial) b) AS parallel_differences,
+       (SELECT count(*) FROM (TABLE par_test.bh_serial EXCEPT TABLE par_test.bh_parts) a) +
+       (SELECT count(*) FROM (TABLE par_test.bh_parts EXCEPT TABLE par_test.bh_serial) b) AS partitionwise_differences;
+
 DROP SCHEMA par_test CASCADE;

@@ -71,6 +71,25 @@ extern Datum clv_days_transfn(FunctionCallInfo fcinfo, ClvDaysKind kind,
 							  ClvTimeUnit unit);
 extern ClvDays *clv_days_read(Datum state, ClvDaysKind kind);
 
+/* A purchase cycle (clv_cycle.c) */
+typedef struct ClvCycle
+{
+	int32		purchases;		/* distinct purchase days */
+	DateADT		last;
+	int32		days_since_last;
+	bool		has_intervals;	/* two days or more: median, mean, next */
+	double		median;
+	double		mean;
+	bool		has_cv;			/* three days or more */
+	double		cv;
+	DateADT		expected_next;
+	int32		days_overdue;
+	bool		has_overdue_score;	/* median > 0 */
+	double		overdue_score;
+} ClvCycle;
+
+extern void clv_cycle_compute(const int32 *days, int32 n, int32 end_day, ClvCycle *c);
+
 /* ---- optimiser (clv_optim.c) ---- */
 
 #define CLV_MAX_PARAMS	4
@@ -176,5 +195,7 @@ extern bool clv_value(const ClvBgnbd *bg, const ClvGammaGamma *gg, ClvTimeUnit u
 extern void clv_gammagamma_from_datum(Datum composite, ClvGammaGamma *model);
 extern Datum clv_gammagamma_fit_datum(const ClvGammaGammaFit *fit, TupleDesc tupdesc);
 extern void clv_check_horizon(int months, double discount_rate);
+extern void clv_model_lookup(const char *name, ClvTimeUnit *unit, ClvBgnbd *bg,
+							 bool *has_spend, ClvGammaGamma *gg);
 
 #endif							/* PROFILE_CLV_H */

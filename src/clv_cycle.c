@@ -70,66 +70,86 @@ compare_int32(const void *a, const void *b)
 	return x < y ? -1 : x > y ? 1 : 0;
 }
 
-/* Final: the profile.purchase_cycle composite; NULL without a purchase */
-PG_FUNCTION_INFO_V1(profile_purchase_cycle_finalfn);
-Datum
-profile_purchase_cycle_finalfn(PG_FUNCTION_ARGS)
+/*
+ * clv_cycle_compute: the purchase cycle of n distinct purchase days
+ * (ascending) as of end_day.  Intervals need two days; their CV three.
+ */
+void
+clv_cycle_compute(const int32 *days, int32 n, int32 end_day, ClvCycle *c)
 {
-	ClvDays    *d = clv_days_read(PG_GETARG_DATUM(0), CLV_DAYS_CYCLE);
-	int32		n = d->count;
-	int32		last;
-	TupleDesc	tupdesc;
-	Datum		values[9];
-	bool		nulls[9] = {false};
-
+	memset(c, 0, sizeof(*c));
+	c->purchases = n;
 	if (n == 0)
-		PG_RETURN_NULL();
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	tupdesc = BlessTupleDesc(tupdesc);
-	last = d->days[n - 1];
-	values[0] = Int32GetDatum(n);
-	values[1] = DateADTGetDatum(last);
-	values[6] = Int32GetDatum(d->end_day - last);
+		return;
+	c->last = days[n - 1];
+	c->days_since_last = end_day - c->last;
 	if (n >= 2)
 	{
 		int32	   *intervals = palloc(sizeof(int32) * (n - 1));
 		double		mean = 0.0;
-		double		median;
 		int64		next;
 
 		for (int32 i = 1; i < n; i++)
 		{
-			intervals[i - 1] = d->days[i] - d->days[i - 1];
+			intervals[i - 1] = days[i] - days[i - 1];
 			mean += intervals[i - 1];
 		}
 		mean /= (n - 1);
 		qsort(intervals, n - 1, sizeof(int32), compare_int32);
-		median = (n - 1) % 2 == 1 ? intervals[(n - 1) / 2] :
+		c->has_intervals = true;
+		c->median = (n - 1) % 2 == 1 ? intervals[(n - 1) / 2] :
 			(intervals[(n - 1) / 2 - 1] + (double) intervals[(n - 1) / 2]) / 2.0;
-		values[2] = Float8GetDatum(median);
-		values[3] = Float8GetDatum(mean);
+		c->mean = mean;
 		if (n >= 3)
 		{
 			double		ss = 0.0;
 
 			for (int32 i = 0; i < n - 1; i++)
 				ss += (intervals[i] - mean) * (intervals[i] - mean);
-			values[4] = Float8GetDatum(sqrt(ss / (n - 2)) / mean);
+			c->has_cv = true;
+			c->cv = sqrt(ss / (n - 2)) / mean;
 		}
-		else
-			nulls[4] = true;
-		next = (int64) last + (int64) round(median);
+		pfree(intervals);
+		next = (int64) c->last + (int64) round(c->median);
 		if (next > PG_INT32_MAX - 1 || !IS_VALID_DATE((DateADT) next))
 			ereport(ERROR,
 					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 					 errmsg("the expected next purchase is out of the range of dates")));
-		values[5] = DateADTGetDatum((DateADT) next);
-		values[7] = Int32GetDatum((int32) (d->end_day - next));
-		values[8] = Float8GetDatum((d->end_day - last) / median);
-		nulls[8] = !(median > 0);
+		c->expected_next = (DateADT) next;
+		c->days_overdue = (int32) (end_day - next);
+		c->has_overdue_score = c->median > 0;
+		if (c->has_overdue_score)
+			c->overdue_score = (end_day - c->last) / c->median;
 	}
-	else
-		nulls[2] = nulls[3] = nulls[4] = nulls[5] = nulls[7] = nulls[8] = true;
+}
+
+PG_FUNCTION_INFO_V1(profile_purchase_cycle_finalfn);
+Datum
+profile_purchase_cycle_finalfn(PG_FUNCTION_ARGS)
+{
+	ClvDays    *d = clv_days_read(PG_GETARG_DATUM(0), CLV_DAYS_CYCLE);
+	ClvCycle	c;
+	TupleDesc	tupdesc;
+	Datum		values[9];
+	bool		nulls[9] = {false};
+
+	if (d->count == 0)
+		PG_RETURN_NULL();
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	tupdesc = BlessTupleDesc(tupdesc);
+	clv_cycle_compute(d->days, d->count, d->end_day, &c);
+	values[0] = Int32GetDatum(c.purchases);
+	values[1] = DateADTGetDatum(c.last);
+	values[2] = Float8GetDatum(c.median);
+	values[3] = Float8GetDatum(c.mean);
+	values[4] = Float8GetDatum(c.cv);
+	values[5] = DateADTGetDatum(c.expected_next);
+	values[6] = Int32GetDatum(c.days_since_last);
+	values[7] = Int32GetDatum(c.days_overdue);
+	values[8] = Float8GetDatum(c.overdue_score);
+	nulls[2] = nulls[3] = nulls[5] = nulls[7] = !c.has_intervals;
+	nulls[4] = !c.has_cv;
+	nulls[8] = !c.has_overdue_score;
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

@@ -702,3 +702,20 @@ profile_clv_model_parameters(PG_FUNCTION_ARGS)
 	nulls[5] = nulls[6] = nulls[7] = !model->has_spend;
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
+
+/*
+ * clv_model_lookup: the parts of a stored CLV model (for
+ * profile.customer_profiles); has_spend says whether gg is set.
+ */
+void
+clv_model_lookup(const char *name, ClvTimeUnit *unit, ClvBgnbd *bg,
+				 bool *has_spend, ClvGammaGamma *gg)
+{
+	ClvModel   *model = model_get(name, CLV_MODEL_KIND, CLV_MODEL_FORMAT,
+								  clv_model_decode_cached);
+
+	*unit = model->unit;
+	*bg = model->bg;
+	*has_spend = model->has_spend;
+	*gg = model->gg;
+}

@@ -600,23 +600,9 @@ assign(const KmeansModel *model, ArrayType *features, double *distance)
 {
 	int			length;
 	const double *x = features_values(features, model->d, &length);
-	double		scaled[PROFILE_MAX_DIMENSIONS];
 	double		dist_sq;
-	int			cluster;
+	int			cluster = kmeans_model_nearest(model, x, &dist_sq);
 
-	for (int j = 0; j < model->d; j++)
-		if (model->scaling == KMEANS_SCALE_LOG && !(x[j] > -1.0))
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("the model uses log scaling, which needs features above -1, but feature %d is %g",
-							j + 1, x[j])));
-	if (model->scaling == KMEANS_SCALE_NONE)
-		cluster = kmeans_nearest(model, x, &dist_sq);	/* nothing to scale */
-	else
-	{
-		kmeans_scale_point(model, x, scaled);
-		cluster = kmeans_nearest(model, scaled, &dist_sq);
-	}
 	*distance = sqrt(dist_sq);
 	return cluster;
 }
@@ -790,4 +776,60 @@ profile_kmeans_model_centroids(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
+}
+
+/*
+ * kmeans_model_lookup: a stored k-means model and its labels (NULL where a
+ * cluster has none), for profile.customer_profiles.
+ */
+KmeansModel *
+kmeans_model_lookup(const char *name, char ***labels)
+{
+	KmeansModel *model = model_get(name, KMEANS_MODEL_KIND, KMEANS_MODEL_FORMAT,
+								   kmeans_model_decode_cached);
+	MemoryContext cxt = CurrentMemoryContext;
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
+
+	*labels = palloc0(sizeof(char *) * model->k);
+	args[0] = CStringGetTextDatum(name);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT cluster, label FROM profile.kmeans_labels "
+							  "WHERE model OPERATOR(pg_catalog.=) $1",
+							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "reading profile.kmeans_labels failed");
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		bool		isnull;
+		int			cluster = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[r],
+														  SPI_tuptable->tupdesc, 1, &isnull));
+		char	   *label = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2);
+
+		if (!isnull && cluster >= 1 && cluster <= model->k && label)
+			(*labels)[cluster - 1] = MemoryContextStrdup(cxt, label);
+	}
+	SPI_finish();
+	return model;
+}
+
+/*
+ * kmeans_model_nearest: the nearest centroid (0 .. k-1) of a point in
+ * original units, and its squared distance in the scaled space.
+ */
+int
+kmeans_model_nearest(const KmeansModel *model, const double *x, double *dist_sq)
+{
+	double		scaled[PROFILE_MAX_DIMENSIONS];
+
+	for (int j = 0; j < model->d; j++)
+		if (model->scaling == KMEANS_SCALE_LOG && !(x[j] > -1.0))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("the model uses log scaling, which needs features above -1, but feature %d is %g",
+							j + 1, x[j])));
+	if (model->scaling == KMEANS_SCALE_NONE)
+		return kmeans_nearest(model, x, dist_sq);	/* nothing to scale */
+	kmeans_scale_point(model, x, scaled);
+	return kmeans_nearest(model, scaled, dist_sq);
 }

@@ -209,6 +209,16 @@ typedef struct SegmentMap
 extern SegmentMap *segment_map_load(const char *name);
 extern const char *segment_map_lookup(const SegmentMap *map, int r, int f, int m);
 
+/* Scoring customers with a stored RFM model (rfm.c) */
+typedef struct RfmScorer
+{
+	const char *model;			/* its name */
+	SegmentMap *map;			/* loaded on first use */
+} RfmScorer;
+
+extern void rfm_model_score(RfmScorer *scorer, int32 recency_days, int64 frequency,
+							double monetary, int32 *scores, const char **segment);
+
 /* ---- k-means (kmeans.c) ---- */
 
 #define PROFILE_MAX_CLUSTERS	1000
@@ -268,6 +278,9 @@ extern void kmeans_scale_point(const KmeansModel *model, const double *x,
 							   double *out);
 extern void kmeans_unscale_point(const KmeansModel *model, const double *x,
 								 double *out);
+extern KmeansModel *kmeans_model_lookup(const char *name, char ***labels);
+extern int	kmeans_model_nearest(const KmeansModel *model, const double *x,
+								 double *dist_sq);
 extern int	kmeans_nearest(const KmeansModel *model, const double *scaled,
 						   double *distance_sq);
 

@@ -623,3 +623,35 @@ profile_rfm_model_boundaries(PG_FUNCTION_ARGS)
 	}
 	return (Datum) 0;
 }
+
+/*
+ * rfm_model_scorer: a stored RFM model's scores of one customer, and the
+ * segment under its map (NULL without one).  The map is loaded once per
+ * scorer; pass a zeroed scorer the first time.
+ */
+void
+rfm_model_score(RfmScorer *scorer, int32 recency_days, int64 frequency, double monetary,
+				int32 *scores, const char **segment)
+{
+	RfmModel   *model = model_get(scorer->model, RFM_MODEL_KIND, RFM_MODEL_FORMAT,
+								  rfm_model_decode_cached);
+	double		dims[3];
+
+	dims[0] = recency_days;
+	dims[1] = (double) frequency;
+	dims[2] = monetary;
+	for (int d = 0; d < 3; d++)
+		scores[d] = quantile_score_of(dims[d], model->boundaries[d], model->bins,
+									  model->descending[d]);
+	*segment = NULL;
+	if (model->segment_map == NULL)
+		return;
+	if (scorer->map == NULL || strcmp(scorer->map->name, model->segment_map) != 0)
+		scorer->map = segment_map_load(model->segment_map);
+	if (scorer->map->bins != model->bins)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("segment map \"%s\" is now written for %d bins, but model \"%s\" has %d",
+						scorer->map->name, scorer->map->bins, scorer->model, model->bins)));
+	*segment = segment_map_lookup(scorer->map, scores[0], scores[1], scores[2]);
+}

@@ -50,6 +50,8 @@ ok($setup !~ /ERROR/, 'set-up: 3M sales rows, 300k points, 1M customer summaries
 my @long = (
     ['profile.rfm', q{SELECT count(*) FROM profile.rfm('SELECT customer_id, ordered_at, amount, order_id FROM sales', '2026-01-01')}],
     ['profile.rfm_summary', q{SELECT count(*) FROM (SELECT customer_id, profile.rfm_summary(ordered_at, amount, '2026-01-01', order_id::bigint) FROM sales GROUP BY 1) t}],
+    ['profile.behaviour', q{SELECT count(*) FROM (SELECT customer_id, profile.behaviour(ordered_at, amount::float8, (amount % 7)::text) FROM sales GROUP BY 1) t}],
+    ['profile.customer_profiles', q{SELECT count(*) FROM profile.customer_profiles('SELECT customer_id, ordered_at, amount, (amount % 7)::text, amount + 1, NULL::text, order_id FROM sales')}],
     ['profile.quantile_score', q{SELECT max(s) FROM (SELECT profile.quantile_score(amount, 5) OVER () AS s FROM sales) t}],
     ['profile.kmeans_fit', q{SELECT * FROM profile.kmeans_fit('cancel_km', 'SELECT id, f FROM pts', 60, n_init => 10)}],
     ['profile.kmeans_fit_scan', q{SELECT * FROM profile.kmeans_fit_scan('cancel_km_scan', 'SELECT id, f FROM pts', 60)}],

@@ -1,0 +1,180 @@
+/*-------------------------------------------------------------------------
+ *
+ * behaviour.h
+ *	  A customer's buying behaviour: the state of profile.behaviour, and
+ *	  the features computed from it (time of week, discounts, categories,
+ *	  channels, basket, returns, trend).
+ *
+ * IDENTIFICATION
+ *	  src/behaviour.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PROFILE_BEHAVIOUR_H
+#define PROFILE_BEHAVIOUR_H
+
+#include "postgres.h"
+
+#include <math.h>
+
+#include "datatype/timestamp.h"
+#include "utils/date.h"
+
+#define BEHAVIOUR_FORMAT		1
+
+/* which optional columns the rows had */
+#define BEHAVIOUR_HAS_LIST		0x01
+#define BEHAVIOUR_HAS_CHANNEL	0x02
+#define BEHAVIOUR_HAS_ORDER		0x04
+
+/* group kinds */
+#define BEHAVIOUR_CATEGORY		0
+#define BEHAVIOUR_CHANNEL		1
+
+/* what a NULL category or channel counts as */
+#define BEHAVIOUR_UNKNOWN		"unknown"
+
+/* dayparts, local hours: night [22, 6), morning [6, 12), afternoon [12, 17), evening [17, 22) */
+#define BEHAVIOUR_NIGHT			0
+#define BEHAVIOUR_MORNING		1
+#define BEHAVIOUR_AFTERNOON		2
+#define BEHAVIOUR_EVENING		3
+#define BEHAVIOUR_NDAYPARTS		4
+
+/* trend: recent / previous spend at or above RISING is rising, at or below DECLINING declining */
+#define BEHAVIOUR_TREND_RISING		1.25
+#define BEHAVIOUR_TREND_DECLINING	0.8
+#define BEHAVIOUR_DEFAULT_PERIOD	90	/* days */
+
+/*
+ * One order in the state's open-addressing table (a slot is empty while
+ * lines + returns == 0).  key: the order id's key, or the timestamp when
+ * there is no order id.
+ */
+typedef struct BehaviourOrder
+{
+	int64		key;
+	TimestampTz at;				/* its earliest line */
+	double		spend;			/* sum of its non-negative line amounts */
+	int32		lines;			/* non-negative lines */
+	int32		returns;		/* negative lines */
+} BehaviourOrder;
+
+/* A category or a channel the customer bought in */
+typedef struct BehaviourGroup
+{
+	uint32		name_off;		/* into the name pool */
+	uint32		name_len;
+	uint32		kind;			/* BEHAVIOUR_CATEGORY or _CHANNEL */
+	uint32		unused;
+	int64		lines;			/* non-negative lines */
+	double		spend;			/* their amounts */
+} BehaviourGroup;
+
+/*
+ * The state: a bytea whose bytes are its text form on Citus (fixed-width
+ * fields), followed by orders[order_capacity], groups[group_capacity] and
+ * the name pool (name_capacity bytes).  Unused capacity is zeroed.
+ */
+typedef struct BehaviourState
+{
+	int32		vl_len_;		/* varlena header */
+	uint8		format;			/* BEHAVIOUR_FORMAT */
+	uint8		columns;		/* BEHAVIOUR_HAS_* of the rows seen */
+	uint16		unused;
+	uint32		order_capacity; /* a power of 2, >= 8 */
+	uint32		norders;		/* used order slots */
+	uint32		group_capacity;
+	uint32		ngroups;
+	uint32		name_capacity;
+	uint32		name_used;
+	int64		skipped;		/* rows with a NULL ordered_at, amount or order id */
+	int64		lines;			/* non-negative lines */
+	int64		return_lines;	/* negative lines */
+	int64		list_lines;		/* non-negative lines with a list amount */
+	int64		list_below_paid;	/* of those, lines whose list is below the amount */
+	double		spend;			/* sum of non-negative amounts */
+	double		returned;		/* minus the sum of negative amounts */
+	double		list_spend;		/* amounts of the list_lines */
+	double		discount_spend; /* of those, amounts paid below list */
+	BehaviourOrder orders[FLEXIBLE_ARRAY_MEMBER];
+} BehaviourState;
+
+#define BEHAVIOUR_SIZE(oc, gc, nc) \
+	(offsetof(BehaviourState, orders) + sizeof(BehaviourOrder) * (Size) (oc) + \
+	 sizeof(BehaviourGroup) * (Size) (gc) + (Size) (nc))
+
+static inline BehaviourGroup *
+behaviour_groups(const BehaviourState *state)
+{
+	return (BehaviourGroup *) (state->orders + state->order_capacity);
+}
+
+static inline char *
+behaviour_names(const BehaviourState *state)
+{
+	return (char *) (behaviour_groups(state) + state->group_capacity);
+}
+
+/* One row, as the aggregate and the one-call function read it */
+typedef struct BehaviourRow
+{
+	TimestampTz ordered_at;
+	double		amount;
+	const char *category;		/* NULL: unknown */
+	int			category_len;
+	bool		has_list;
+	double		list_amount;
+	const char *channel;		/* NULL: unknown (or no channel column) */
+	int			channel_len;
+	int64		order_key;		/* when columns has BEHAVIOUR_HAS_ORDER */
+} BehaviourRow;
+
+/* The features of one customer as of a time */
+typedef struct BehaviourFeatures
+{
+	int64		orders;			/* purchase orders: with a non-negative line */
+	int64		lines;
+	int64		return_lines;
+	double		spend;
+	double		returned;
+	TimestampTz first_at;		/* first and last purchase order */
+	TimestampTz last_at;
+	DateADT		first_day;		/* their local days */
+	DateADT		last_day;
+	DateADT		as_of_day;
+	int32		purchase_days;	/* distinct local days with a purchase order */
+	double		weekend_share;
+	double		daypart_share[BEHAVIOUR_NDAYPARTS];
+	int32		top_weekday;	/* ISO: 1 Monday .. 7 Sunday */
+	int32		top_hour;
+	bool		has_discount;	/* list amounts were given */
+	double		discount_share;
+	double		spend_recent;	/* (as_of - period, as_of] */
+	double		spend_previous; /* (as_of - 2 period, as_of - period] */
+	const char *trend;			/* NULL: undefined */
+} BehaviourFeatures;
+
+/* Equal to 9 significant digits: the tie rule of rankings by sums */
+static inline bool
+behaviour_nearly_equal(double a, double b)
+{
+	return fabs(a - b) <= 1e-9 * Max(fabs(a), fabs(b));
+}
+
+extern BehaviourState *behaviour_new(uint8 columns);
+extern BehaviourState *behaviour_add(BehaviourState *state, const BehaviourRow *row);
+extern BehaviourState *behaviour_merge(BehaviourState *into, const BehaviourState *from);
+extern BehaviourState *behaviour_check(Datum datum);
+extern bytea *behaviour_compact(const BehaviourState *state);
+extern void behaviour_features(const BehaviourState *state, TimestampTz as_of,
+							   int period_days, BehaviourFeatures *f);
+extern int	behaviour_sorted_groups(const BehaviourState *state, uint32 kind,
+									int32 *order);
+extern int32 behaviour_purchase_days(const BehaviourState *state, int32 *days,
+									 double *amounts);
+extern DateADT behaviour_local_day(TimestampTz ts);
+extern void behaviour_check_row(const BehaviourRow *row);
+extern int	behaviour_check_period(int period_days);
+
+#endif							/* PROFILE_BEHAVIOUR_H */

@@ -1,0 +1,957 @@
+/*-------------------------------------------------------------------------
+ *
+ * customer_profiles.c
+ *	  profile.customer_profiles(query, ...): one typed row per customer
+ *	  with behavioural features, the population-relative ones (discount
+ *	  lift, category affinity, price percentile), the scores of the stored
+ *	  models named (RFM, k-means, CLV), the purchase cycle and the tags of
+ *	  profile.tag_rules.
+ *
+ * The rows of the inner query (customer_id, ordered_at, amount, category
+ * [, list_amount [, channel [, order_id]]]) are folded into one
+ * profile.behaviour state per customer (behaviour.c), so the one-call
+ * function and the aggregate compute the same features.  Then, over all
+ * customers: population shares, per-category price ranks, model scores,
+ * tag thresholds relative to the population, and the tags.
+ *
+ * IDENTIFICATION
+ *	  src/customer_profiles.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+
+#include "behaviour.h"
+#include "clv.h"
+#include "itemsets.h"
+#include "profile.h"
+#include "tags.h"
+
+static const InnerColumn profile_columns[7] = {
+	{"customer_id", INNER_KEY, false},
+	{"ordered_at", INNER_TIME, false},
+	{"amount", INNER_NUMBER, false},
+	{"category", INNER_KEY, false},
+	{"list_amount", INNER_NUMBER, true},
+	{"channel", INNER_KEY, true},
+	{"order_id", INNER_KEY, true},
+};
+
+/* Everything computed for one customer */
+typedef struct Profile
+{
+	BehaviourFeatures f;
+	double		values[TAG_NNUMERIC];	/* numeric features, NaN: NULL */
+	const char *texts[TAG_NTEXT];	/* text features by id - TAG_NNUMERIC */
+	DateADT		next_purchase;
+	bool		has_next_purchase;
+} Profile;
+
+#define PROFILE_TEXT(p, id)	((p)->texts[(id) - TAG_NNUMERIC])
+
+/* The run: customers, their states, and the population */
+typedef struct ProfileRun
+{
+	MemoryBudget budget;
+	ItemDict   *customers;
+	BehaviourState **states;
+	int32		nstates;
+	Size		states_capacity;
+	uint8		columns;
+	int64		skipped_no_customer;
+	int64		skipped_null;
+	uint64		rows_read;
+	TimestampTz latest;
+	/* population */
+	ItemDict   *categories;		/* all categories, by name */
+	double	   *category_spend; /* per category */
+	double		spend;
+	double		list_spend;
+	double		discount_spend;
+	int64		list_below_paid;
+} ProfileRun;
+
+/* The bytes of a category or channel value of any key type */
+static void
+key_bytes(Datum value, Oid typid, const char **data, int *len)
+{
+	if (typid == TEXTOID || typid == VARCHAROID || typid == BPCHAROID)
+	{
+		text	   *t = DatumGetTextPP(value);
+
+		*data = VARDATA_ANY(t);
+		*len = VARSIZE_ANY_EXHDR(t);
+	}
+	else
+	{
+		Oid			outfunc;
+		bool		isvarlena;
+
+		getTypeOutputInfo(typid, &outfunc, &isvarlena);
+		*data = OidOutputFunctionCall(outfunc, value);
+		*len = strlen(*data);
+	}
+}
+
+static void
+read_rows(ProfileRun *run, const char *sql)
+{
+	InnerQuery *query = inner_query_open("profile.customer_profiles", sql, profile_columns,
+										 lengthof(profile_columns));
+	int			ncols = inner_query_ncolumns(query);
+	Oid			customer_type = getBaseType(inner_query_column_type(query, 0));
+	Oid			category_type = getBaseType(inner_query_column_type(query, 3));
+	Oid			channel_type = ncols >= 6 ? getBaseType(inner_query_column_type(query, 5)) : InvalidOid;
+	Oid			order_type = ncols >= 7 ? getBaseType(inner_query_column_type(query, 6)) : InvalidOid;
+	ItemKind	kind;
+	bool		ok;
+	const InnerBatch *batch;
+	MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext, "profile row",
+												 ALLOCSET_SMALL_SIZES);
+
+	kind = item_kind_of_type(customer_type, &ok);
+	run->customers = itemdict_create(kind, &run->budget);
+	run->columns = (ncols >= 5 ? BEHAVIOUR_HAS_LIST : 0) |
+		(ncols >= 6 ? BEHAVIOUR_HAS_CHANNEL : 0) |
+		(ncols >= 7 ? BEHAVIOUR_HAS_ORDER : 0);
+	run->latest = DT_NOBEGIN;
+
+	while ((batch = inner_query_fetch(query)) != NULL)
+	{
+		for (int i = 0; i < batch->nrows; i++)
+		{
+			BehaviourRow row;
+			ItemKey		key;
+			int32		id;
+			BehaviourState *state;
+			MemoryContext oldcxt;
+
+			if (batch->nulls[0][i])
+			{
+				run->skipped_no_customer++;
+				continue;
+			}
+			if (batch->nulls[1][i] || batch->nulls[2][i] ||
+				(ncols >= 7 && batch->nulls[6][i]))
+			{
+				run->skipped_null++;
+				continue;
+			}
+			oldcxt = MemoryContextSwitchTo(rowcxt);
+			memset(&row, 0, sizeof(row));
+			row.ordered_at = DatumGetTimestampTz(batch->values[1][i]);
+			row.amount = DatumGetFloat8(batch->values[2][i]);
+			if (!batch->nulls[3][i])
+				key_bytes(batch->values[3][i], category_type, &row.category, &row.category_len);
+			if (ncols >= 5 && !batch->nulls[4][i])
+			{
+				row.has_list = true;
+				row.list_amount = DatumGetFloat8(batch->values[4][i]);
+			}
+			if (ncols >= 6 && !batch->nulls[5][i])
+				key_bytes(batch->values[5][i], channel_type, &row.channel, &row.channel_len);
+			if (ncols >= 7)
+				row.order_key = (int64) rfm_order_key(batch->values[6][i], order_type);
+			behaviour_check_row(&row);
+			MemoryContextSwitchTo(oldcxt);
+			if (row.ordered_at > run->latest)
+				run->latest = row.ordered_at;
+
+			item_key_from_datum(kind, batch->values[0][i], customer_type, &key);
+			id = itemdict_intern(run->customers, &key);
+			if (id == run->nstates)
+			{
+				/* a new customer (ids are dense, in order of appearance) */
+				run->states = items_grow(run->states, &run->states_capacity, (Size) id + 1,
+										 sizeof(BehaviourState *), &run->budget, "customer states");
+				run->states[id] = behaviour_new(run->columns);
+				budget_reserve(&run->budget, VARSIZE(run->states[id]), "customer states");
+				run->nstates++;
+			}
+			state = behaviour_add(run->states[id], &row);
+			if (state != run->states[id])
+			{
+				budget_reserve(&run->budget, VARSIZE(state), "customer states");
+				budget_release(&run->budget, VARSIZE(run->states[id]));
+				pfree(run->states[id]);
+				run->states[id] = state;
+			}
+			MemoryContextReset(rowcxt);
+		}
+		CHECK_FOR_INTERRUPTS();
+	}
+	run->rows_read = inner_query_rows_read(query);
+	inner_query_close(query);
+	MemoryContextDelete(rowcxt);
+}
+
+/* ---- population ---- */
+
+typedef struct PriceEntry
+{
+	int32		category;		/* population category id */
+	int32		customer;
+	double		price;			/* the customer's mean line amount in it */
+	double		spend;
+} PriceEntry;
+
+static int
+compare_price(const void *a, const void *b)
+{
+	const PriceEntry *pa = a;
+	const PriceEntry *pb = b;
+
+	if (pa->category != pb->category)
+		return pa->category < pb->category ? -1 : 1;
+	if (pa->price != pb->price)
+		return pa->price < pb->price ? -1 : 1;
+	return 0;
+}
+
+static int32
+category_id(ItemDict *dict, const BehaviourState *state, const BehaviourGroup *g, bool add)
+{
+	ItemKey		key;
+
+	key.ival = 0;
+	key.bytes = behaviour_names(state) + g->name_off;
+	key.len = (int) g->name_len;
+	return add ? itemdict_intern(dict, &key) : itemdict_find(dict, &key);
+}
+
+/*
+ * Population sums, and each customer's price percentile: the spend-weighted
+ * mean, over the customer's categories, of the percent_rank of the
+ * customer's mean line amount among the customers buying in the category.
+ */
+static void
+population(ProfileRun *run, Profile *profiles, int32 n)
+{
+	Size		nentries = 0,
+				e = 0;
+	PriceEntry *entries;
+	double	   *weighted;
+	double	   *weights;
+	Size		cap = 0;
+
+	run->categories = itemdict_create(ITEM_TEXT, &run->budget);
+	for (int32 c = 0; c < n; c++)
+	{
+		const BehaviourState *s = run->states[c];
+		const BehaviourGroup *groups = behaviour_groups(s);
+
+		for (uint32 g = 0; g < s->ngroups; g++)
+		{
+			int32		id;
+
+			if (groups[g].kind != BEHAVIOUR_CATEGORY || groups[g].lines == 0)
+				continue;
+			id = category_id(run->categories, s, &groups[g], true);
+			if ((Size) id >= cap)
+			{
+				Size		old = cap;
+
+				run->category_spend = items_grow(run->category_spend, &cap, (Size) id + 1,
+												 sizeof(double), &run->budget, "categories");
+				memset(run->category_spend + old, 0, sizeof(double) * (cap - old));
+			}
+			run->category_spend[id] += groups[g].spend;
+			nentries++;
+		}
+		run->spend += s->spend;
+		run->list_spend += s->list_spend;
+		run->discount_spend += s->discount_spend;
+		run->list_below_paid += s->list_below_paid;
+	}
+
+	budget_reserve_array(&run->budget, nentries, sizeof(PriceEntry), "price ranks");
+	entries = palloc(sizeof(PriceEntry) * Max(nentries, 1));
+	for (int32 c = 0; c < n; c++)
+	{
+		const BehaviourState *s = run->states[c];
+		const BehaviourGroup *groups = behaviour_groups(s);
+
+		for (uint32 g = 0; g < s->ngroups; g++)
+		{
+			if (groups[g].kind != BEHAVIOUR_CATEGORY || groups[g].lines == 0)
+				continue;
+			entries[e].category = category_id(run->categories, s, &groups[g], false);
+			entries[e].customer = c;
+			entries[e].price = groups[g].spend / groups[g].lines;
+			entries[e].spend = groups[g].spend;
+			e++;
+		}
+	}
+	qsort(entries, nentries, sizeof(PriceEntry), compare_price);
+	weighted = palloc0(sizeof(double) * Max(n, 1));
+	weights = palloc0(sizeof(double) * Max(n, 1));
+	for (Size start = 0; start < nentries;)
+	{
+		Size		end = start;
+		Size		tie = start;
+
+		while (end < nentries && entries[end].category == entries[start].category)
+			end++;
+		for (Size i = start; i < end; i++)
+		{
+			double		rank;
+
+			if (entries[i].price != entries[tie].price)
+				tie = i;
+			rank = end - start > 1 ? (double) (tie - start) / (double) (end - start - 1) : 0.0;
+			weighted[entries[i].customer] += entries[i].spend * rank;
+			weights[entries[i].customer] += entries[i].spend;
+		}
+		start = end;
+	}
+	for (int32 c = 0; c < n; c++)
+		profiles[c].values[TAG_PRICE_PERCENTILE] = weights[c] > 0 ? weighted[c] / weights[c] : NAN;
+	pfree(entries);
+	pfree(weighted);
+	pfree(weights);
+}
+
+/* ---- models ---- */
+
+typedef struct Models
+{
+	bool		has[TAG_NMODELS];
+	RfmScorer	rfm;
+	KmeansModel *kmeans;
+	char	  **labels;
+	int		   *kmeans_features;	/* feature ids, kmeans->d of them */
+	ClvTimeUnit unit;
+	ClvBgnbd	bg;
+	bool		has_spend;
+	ClvGammaGamma gg;
+	int			months;
+	double		discount_rate;
+} Models;
+
+static char *
+optional_text(FunctionCallInfo fcinfo, int argno)
+{
+	return PG_ARGISNULL(argno) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(argno));
+}
+
+/* The k-means features: profile columns by name (default RFM) */
+static void
+kmeans_features(Models *models, const char *name, ArrayType *names)
+{
+	Datum	   *elems;
+	bool	   *enulls;
+	int			n;
+	static const char *const rfm_names[] = {"recency_days", "orders", "net_spend"};
+
+	if (names == NULL)
+	{
+		if (models->kmeans->d != 3)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("k-means model \"%s\" has %d features, so kmeans_features must name them",
+							name, models->kmeans->d),
+					 errhint("Pass kmeans_features => ARRAY['recency_days', 'orders', ...] in the order the model was fitted with.")));
+		models->kmeans_features = palloc(sizeof(int) * 3);
+		for (int j = 0; j < 3; j++)
+			models->kmeans_features[j] = tag_feature_from_name(rfm_names[j]);
+		return;
+	}
+	deconstruct_array(names, TEXTOID, -1, false, TYPALIGN_INT, &elems, &enulls, &n);
+	if (n != models->kmeans->d)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("kmeans_features names %d features, but k-means model \"%s\" has %d",
+						n, name, models->kmeans->d)));
+	models->kmeans_features = palloc(sizeof(int) * n);
+	for (int j = 0; j < n; j++)
+	{
+		char	   *f;
+		int			id;
+
+		if (enulls[j])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("kmeans_features must not contain NULL")));
+		f = TextDatumGetCString(elems[j]);
+		id = tag_feature_from_name(f);
+		if (id < 0 || id >= TAG_NNUMERIC || tag_features[id].per_category ||
+			tag_features[id].model == TAG_MODEL_KMEANS)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("\"%s\" is not a numeric profile feature k-means can use", f)));
+		if (!models->has[tag_features[id].model])
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("k-means feature %s needs %s", f, tag_model_args[tag_features[id].model])));
+		models->kmeans_features[j] = id;
+	}
+}
+
+/* ---- per customer ---- */
+
+/*
+ * Share and affinity of a category for a customer: 0 when the customer
+ * did not buy in it, NaN (never matches) when no customer did.
+ */
+static void
+category_measures(const ProfileRun *run, const BehaviourState *s, const char *name,
+				  double *share, double *affinity)
+{
+	const BehaviourGroup *groups = behaviour_groups(s);
+	Size		len = strlen(name);
+	ItemKey		key;
+
+	key.ival = 0;
+	key.bytes = name;
+	key.len = (int) len;
+	if (itemdict_find(run->categories, &key) < 0)
+	{
+		*share = *affinity = NAN;
+		return;
+	}
+	*share = 0.0;
+	*affinity = 0.0;
+	for (uint32 g = 0; g < s->ngroups; g++)
+		if (groups[g].kind == BEHAVIOUR_CATEGORY && groups[g].lines > 0 &&
+			groups[g].name_len == len &&
+			memcmp(behaviour_names(s) + groups[g].name_off, name, len) == 0)
+		{
+			int32		id = category_id(run->categories, s, &groups[g], false);
+
+			*share = groups[g].spend / s->spend;
+			*affinity = *share / (run->category_spend[id] / run->spend);
+			return;
+		}
+}
+
+static char *
+group_name(const BehaviourState *s, int32 g)
+{
+	const BehaviourGroup *group = &behaviour_groups(s)[g];
+
+	return pnstrdup(behaviour_names(s) + group->name_off, group->name_len);
+}
+
+/* Everything about customer c, but the tags */
+static void
+profile_compute(const ProfileRun *run, Models *models, int32 c, TimestampTz as_of,
+				int period_days, Profile *p, int32 *order, int32 *days, double *amounts)
+{
+	const BehaviourState *s = run->states[c];
+	BehaviourFeatures *f = &p->f;
+	double	   *v = p->values;
+	const BehaviourGroup *groups = behaviour_groups(s);
+	double		price = v[TAG_PRICE_PERCENTILE];
+	double		best = -1.0;
+	int			n;
+	int32		ndays;
+	ClvCycle	cycle;
+
+	behaviour_features(s, as_of, period_days, f);
+	for (int i = 0; i < TAG_NNUMERIC; i++)
+		v[i] = NAN;
+	memset(p->texts, 0, sizeof(p->texts));
+	p->has_next_purchase = false;
+	v[TAG_PRICE_PERCENTILE] = price;
+	v[TAG_ORDERS] = (double) f->orders;
+	v[TAG_LINES] = (double) f->lines;
+	v[TAG_SPEND] = f->spend;
+	v[TAG_RETURNED] = f->returned;
+	v[TAG_NET_SPEND] = f->spend - f->returned;
+	if (f->lines + f->return_lines > 0)
+		v[TAG_RETURN_RATE] = (double) f->return_lines / (f->lines + f->return_lines);
+	if (f->has_discount)
+	{
+		v[TAG_DISCOUNT_SHARE] = f->discount_share;
+		if (run->discount_spend > 0)
+			v[TAG_DISCOUNT_LIFT] = f->discount_share / (run->discount_spend / run->list_spend);
+	}
+	if (f->orders == 0)
+		return;
+
+	v[TAG_RECENCY_DAYS] = f->as_of_day - f->last_day;
+	v[TAG_TENURE_DAYS] = f->as_of_day - f->first_day;
+	v[TAG_WEEKEND_SHARE] = f->weekend_share;
+	v[TAG_NIGHT_SHARE] = f->daypart_share[BEHAVIOUR_NIGHT];
+	v[TAG_MORNING_SHARE] = f->daypart_share[BEHAVIOUR_MORNING];
+	v[TAG_AFTERNOON_SHARE] = f->daypart_share[BEHAVIOUR_AFTERNOON];
+	v[TAG_EVENING_SHARE] = f->daypart_share[BEHAVIOUR_EVENING];
+	v[TAG_TOP_WEEKDAY] = f->top_weekday;
+	v[TAG_TOP_HOUR] = f->top_hour;
+	v[TAG_AVG_ORDER_VALUE] = f->spend / f->orders;
+	v[TAG_LINES_PER_ORDER] = (double) f->lines / f->orders;
+	v[TAG_SPEND_RECENT] = f->spend_recent;
+	v[TAG_SPEND_PREVIOUS] = f->spend_previous;
+	PROFILE_TEXT(p, TAG_TREND) = f->trend;
+
+	/* categories: the top by spend, and by affinity (ties: the earlier) */
+	n = behaviour_sorted_groups(s, BEHAVIOUR_CATEGORY, order);
+	if (n > 0)
+	{
+		PROFILE_TEXT(p, TAG_TOP_CATEGORY) = group_name(s, order[0]);
+		v[TAG_TOP_CATEGORY_SHARE] = groups[order[0]].spend / s->spend;
+	}
+	for (int i = 0; i < n; i++)
+	{
+		int32		id = category_id(run->categories, s, &groups[order[i]], false);
+		double		affinity = (groups[order[i]].spend / s->spend) /
+			(run->category_spend[id] / run->spend);
+
+		if (affinity > best && !behaviour_nearly_equal(affinity, best))
+		{
+			best = affinity;
+			PROFILE_TEXT(p, TAG_TOP_AFFINITY_CATEGORY) = group_name(s, order[i]);
+		}
+	}
+	if (s->columns & BEHAVIOUR_HAS_CHANNEL)
+	{
+		n = behaviour_sorted_groups(s, BEHAVIOUR_CHANNEL, order);
+		v[TAG_CHANNEL_COUNT] = n;
+		if (n > 0)
+			PROFILE_TEXT(p, TAG_TOP_CHANNEL) = group_name(s, order[0]);
+	}
+
+	/* purchase cycle */
+	ndays = behaviour_purchase_days(s, days, amounts);
+	clv_cycle_compute(days, ndays, f->as_of_day, &cycle);
+	if (cycle.has_intervals)
+	{
+		p->has_next_purchase = true;
+		p->next_purchase = cycle.expected_next;
+	}
+	if (cycle.has_overdue_score)
+		v[TAG_OVERDUE_SCORE] = cycle.overdue_score;
+
+	if (models->has[TAG_MODEL_RFM])
+	{
+		int32		scores[3];
+		const char *segment;
+
+		rfm_model_score(&models->rfm, (int32) v[TAG_RECENCY_DAYS], f->orders,
+						v[TAG_NET_SPEND], scores, &segment);
+		v[TAG_R_SCORE] = scores[0];
+		v[TAG_F_SCORE] = scores[1];
+		v[TAG_M_SCORE] = scores[2];
+		PROFILE_TEXT(p, TAG_SEGMENT) = segment;
+	}
+	if (models->has[TAG_MODEL_CLV])
+	{
+		double		ud = clv_time_unit_days(models->unit);
+		double		x = ndays - 1;
+		double		tx = (days[ndays - 1] - days[0]) / ud;
+		double		T = (f->as_of_day - days[0]) / ud;
+		double		horizon = models->months * clv_time_unit_per_month(models->unit);
+		double		value;
+
+		v[TAG_P_ALIVE] = clv_bgnbd_p_alive(&models->bg, x, tx, T);
+		v[TAG_CHURN_RISK] = 1.0 - v[TAG_P_ALIVE];
+		v[TAG_EXPECTED_PURCHASES] = clv_bgnbd_expected(&models->bg, x, tx, T, horizon);
+		if (models->has_spend && ndays >= 2)
+		{
+			double		monetary = 0.0;
+
+			for (int32 i = 1; i < ndays; i++)
+				monetary += amounts[i];
+			monetary /= (ndays - 1);
+			if (clv_value(&models->bg, &models->gg, models->unit, x, tx, T, monetary,
+						  models->months, models->discount_rate, &value))
+				v[TAG_CLV] = value;
+		}
+	}
+	if (models->has[TAG_MODEL_KMEANS])
+	{
+		double		x[PROFILE_MAX_DIMENSIONS];
+		double		dist_sq;
+		int			cluster;
+
+		for (int j = 0; j < models->kmeans->d; j++)
+		{
+			x[j] = v[models->kmeans_features[j]];
+			if (isnan(x[j]))
+				return;			/* a feature is NULL: no cluster */
+		}
+		cluster = kmeans_model_nearest(models->kmeans, x, &dist_sq);
+		v[TAG_CLUSTER] = cluster + 1;
+		PROFILE_TEXT(p, TAG_CLUSTER_LABEL) = models->labels[cluster];
+	}
+}
+
+/* A rule's value for a customer (NaN or *text NULL: NULL) */
+static double
+rule_value(const ProfileRun *run, const Profile *p, int32 c, const TagRule *rule,
+		   const char **text)
+{
+	double		share,
+				affinity;
+
+	*text = NULL;
+	if (rule->feature >= TAG_NNUMERIC)
+	{
+		*text = PROFILE_TEXT(p, rule->feature);
+		return NAN;
+	}
+	if (!tag_features[rule->feature].per_category)
+		return p->values[rule->feature];
+	if (p->f.orders == 0)
+		return NAN;
+	category_measures(run, run->states[c], rule->category, &share, &affinity);
+	return rule->feature == TAG_CATEGORY_SHARE ? share : affinity;
+}
+
+static int
+compare_double(const void *a, const void *b)
+{
+	double		x = *(const double *) a;
+	double		y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Relative thresholds: percentile_disc(percentile) of the feature over
+ * the customers where it is not NULL (no customer: the rule never passes).
+ */
+static void
+resolve_thresholds(const ProfileRun *run, const Profile *profiles, int32 n, TagSet *tags)
+{
+	double	   *values = palloc(sizeof(double) * Max(n, 1));
+
+	for (int t = 0; t < tags->ntags; t++)
+		for (int r = 0; r < tags->tags[t].nrules; r++)
+		{
+			TagRule    *rule = &tags->tags[t].rules[r];
+			int32		m = 0;
+			const char *text;
+
+			if (!rule->relative)
+				continue;
+			for (int32 c = 0; c < n; c++)
+			{
+				double		x = rule_value(run, &profiles[c], c, rule, &text);
+
+				if (!isnan(x))
+					values[m++] = x;
+			}
+			if (m == 0)
+			{
+				rule->threshold = NAN;
+				continue;
+			}
+			qsort(values, m, sizeof(double), compare_double);
+			rule->threshold = values[Max((int32) ceil(rule->percentile * m) - 1, 0)];
+		}
+	pfree(values);
+}
+
+static bool
+tag_matches(const ProfileRun *run, const Profile *p, int32 c, const Tag *tag)
+{
+	for (int r = 0; r < tag->nrules; r++)
+	{
+		const char *text;
+		double		x = rule_value(run, p, c, &tag->rules[r], &text);
+
+		if (isnan(tag->rules[r].threshold) && tag->rules[r].relative)
+			return false;
+		if (!tag_rule_compare(&tag->rules[r], x, text))
+			return false;
+	}
+	return tag->nrules > 0;
+}
+
+/* ---- output ---- */
+
+/* Output column k, NULL for NaN (or a NULL string), and k moves on */
+static void
+put_float8(Datum *values, bool *nulls, int *k, double x)
+{
+	nulls[*k] = isnan(x);
+	values[(*k)++] = Float8GetDatum(isnan(x) ? 0.0 : x);
+}
+
+static void
+put_int4(Datum *values, bool *nulls, int *k, double x)
+{
+	nulls[*k] = isnan(x);
+	values[(*k)++] = Int32GetDatum(isnan(x) ? 0 : (int32) x);
+}
+
+static void
+put_text(Datum *values, bool *nulls, int *k, const char *s)
+{
+	nulls[*k] = s == NULL;
+	values[(*k)++] = s ? CStringGetTextDatum(s) : (Datum) 0;
+}
+
+/* categories, shares and affinities, in spend order */
+static void
+category_arrays(const ProfileRun *run, const BehaviourState *s, int32 *order,
+				Datum *names, Datum *shares, Datum *affinities)
+{
+	const BehaviourGroup *groups = behaviour_groups(s);
+	int			n = behaviour_sorted_groups(s, BEHAVIOUR_CATEGORY, order);
+	Datum	   *a = palloc(sizeof(Datum) * Max(n, 1));
+	Datum	   *b = palloc(sizeof(Datum) * Max(n, 1));
+	Datum	   *c = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+	{
+		const BehaviourGroup *g = &groups[order[i]];
+		double		share = g->spend / s->spend;
+		int32		id = category_id(run->categories, s, g, false);
+
+		a[i] = PointerGetDatum(cstring_to_text_with_len(behaviour_names(s) + g->name_off,
+														 g->name_len));
+		b[i] = Float8GetDatum(share);
+		c[i] = Float8GetDatum(share / (run->category_spend[id] / run->spend));
+	}
+	*names = PointerGetDatum(construct_array(a, n, TEXTOID, -1, false, TYPALIGN_INT));
+	*shares = PointerGetDatum(construct_array(b, n, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	*affinities = PointerGetDatum(construct_array(c, n, FLOAT8OID, 8, FLOAT8PASSBYVAL,
+												  TYPALIGN_DOUBLE));
+}
+
+static Datum
+channel_array(const BehaviourState *s, int32 *order, bool names)
+{
+	const BehaviourGroup *groups = behaviour_groups(s);
+	int			n = behaviour_sorted_groups(s, BEHAVIOUR_CHANNEL, order);
+	Datum	   *a = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+	{
+		const BehaviourGroup *g = &groups[order[i]];
+
+		a[i] = names ?
+			PointerGetDatum(cstring_to_text_with_len(behaviour_names(s) + g->name_off,
+													 g->name_len)) :
+			Float8GetDatum(g->spend / s->spend);
+	}
+	return PointerGetDatum(names ?
+						   construct_array(a, n, TEXTOID, -1, false, TYPALIGN_INT) :
+						   construct_array(a, n, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+#define PROFILE_NCOLUMNS 48
+
+static const ItemDict *sort_dict;
+
+static int
+compare_customers(const void *a, const void *b)
+{
+	return itemdict_compare(sort_dict, *(const int32 *) a, *(const int32 *) b);
+}
+
+/*
+ * profile.customer_profiles(query, as_of, period_days, rfm_model,
+ * kmeans_model, kmeans_features, clv_model, months, discount_rate, tags).
+ */
+PG_FUNCTION_INFO_V1(profile_customer_profiles);
+Datum
+profile_customer_profiles(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ProfileRun	run;
+	Models		models;
+	TagSet	   *tags;
+	Profile    *profiles;
+	int32		n;
+	int32	   *sorted;
+	int32	   *order;
+	int32	   *days;
+	double	   *amounts;
+	uint32		max_groups = 1,
+				max_orders = 1;
+	TimestampTz as_of;
+	int			period_days;
+	char	   *rfm_name,
+			   *kmeans_name,
+			   *clv_name;
+	MemoryContext rowcxt;
+
+	check_arg_not_null(fcinfo, 0, "query");
+	check_arg_not_null(fcinfo, 2, "period_days");
+	check_arg_not_null(fcinfo, 7, "months");
+	check_arg_not_null(fcinfo, 8, "discount_rate");
+	period_days = behaviour_check_period(PG_GETARG_INT32(2));
+	if (!PG_ARGISNULL(1) && TIMESTAMP_NOT_FINITE(PG_GETARG_TIMESTAMPTZ(1)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("as_of must be a finite timestamp")));
+	memset(&models, 0, sizeof(models));
+	models.has[TAG_MODEL_NONE] = true;
+	rfm_name = optional_text(fcinfo, 3);
+	kmeans_name = optional_text(fcinfo, 4);
+	clv_name = optional_text(fcinfo, 6);
+	models.months = PG_GETARG_INT32(7);
+	models.discount_rate = PG_GETARG_FLOAT8(8);
+	clv_check_horizon(models.months, models.discount_rate);
+	if (!PG_ARGISNULL(5) && kmeans_name == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("kmeans_features is given without kmeans_model")));
+
+	/* the models first: a wrong name fails before the query runs */
+	if (rfm_name)
+	{
+		int32		scores[3];
+		const char *segment;
+
+		models.has[TAG_MODEL_RFM] = true;
+		models.rfm.model = rfm_name;
+		rfm_model_score(&models.rfm, 0, 0, 0.0, scores, &segment);
+	}
+	if (clv_name)
+	{
+		models.has[TAG_MODEL_CLV] = true;
+		clv_model_lookup(clv_name, &models.unit, &models.bg, &models.has_spend, &models.gg);
+	}
+	if (kmeans_name)
+	{
+		models.has[TAG_MODEL_KMEANS] = true;
+		models.kmeans = kmeans_model_lookup(kmeans_name, &models.labels);
+		kmeans_features(&models, kmeans_name, PG_ARGISNULL(5) ? NULL : PG_GETARG_ARRAYTYPE_P(5));
+	}
+	tags = tags_load(PG_ARGISNULL(9) ? NULL : PG_GETARG_ARRAYTYPE_P(9), models.has);
+
+	memset(&run, 0, sizeof(run));
+	budget_init(&run.budget, "profile.customer_profiles");
+	read_rows(&run, text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	n = run.customers->count;
+	as_of = PG_ARGISNULL(1) ? run.latest : PG_GETARG_TIMESTAMPTZ(1);
+	if (run.skipped_no_customer > 0 || run.skipped_null > 0)
+		ereport(NOTICE,
+				(errmsg("profile.customer_profiles left out " INT64_FORMAT " of " UINT64_FORMAT " rows",
+						run.skipped_no_customer + run.skipped_null, run.rows_read),
+				 errdetail(INT64_FORMAT " rows have a NULL customer_id, " INT64_FORMAT
+						   " a NULL ordered_at, amount or order_id.",
+						   run.skipped_no_customer, run.skipped_null)));
+
+	budget_reserve_array(&run.budget, n, sizeof(Profile) + sizeof(int32), "profiles");
+	profiles = palloc0(sizeof(Profile) * Max(n, 1));
+	population(&run, profiles, n);
+	if (run.list_below_paid > 0)
+		ereport(NOTICE,
+				(errmsg("profile.customer_profiles counted " INT64_FORMAT " lines paid above their list amount as not discounted",
+						run.list_below_paid)));
+	for (int32 c = 0; c < n; c++)
+	{
+		max_groups = Max(max_groups, run.states[c]->ngroups);
+		max_orders = Max(max_orders, run.states[c]->norders);
+	}
+	order = palloc(sizeof(int32) * max_groups);
+	days = palloc(sizeof(int32) * max_orders);
+	amounts = palloc(sizeof(double) * max_orders);
+	for (int32 c = 0; c < n; c++)
+	{
+		profile_compute(&run, &models, c, as_of, period_days, &profiles[c], order, days, amounts);
+		if ((c & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	resolve_thresholds(&run, profiles, n, tags);
+
+	sorted = palloc(sizeof(int32) * Max(n, 1));
+	for (int32 c = 0; c < n; c++)
+		sorted[c] = c;
+	sort_dict = run.customers;
+	qsort(sorted, n, sizeof(int32), compare_customers);
+
+	InitMaterializedSRF(fcinfo, 0);
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "profile output row",
+								   ALLOCSET_DEFAULT_SIZES);
+	for (int32 i = 0; i < n; i++)
+	{
+		int32		c = sorted[i];
+		const Profile *p = &profiles[c];
+		const BehaviourState *s = run.states[c];
+		const double *v = p->values;
+		Datum		values[PROFILE_NCOLUMNS];
+		bool		nulls[PROFILE_NCOLUMNS];
+		MemoryContext oldcxt;
+		Datum	   *tagnames;
+		int			ntagged = 0;
+		int			k = 0;
+		bool		has_channel = (s->columns & BEHAVIOUR_HAS_CHANNEL) != 0 && p->f.orders > 0;
+
+		if (p->f.orders == 0)
+			continue;			/* returns only: not a customer yet */
+		oldcxt = MemoryContextSwitchTo(rowcxt);
+		memset(nulls, 0, sizeof(nulls));
+		values[k++] = itemdict_text(run.customers, c);
+		values[k++] = Int64GetDatum(p->f.orders);
+		values[k++] = Int64GetDatum(p->f.lines);
+		values[k++] = Float8GetDatum(p->f.spend);
+		values[k++] = Float8GetDatum(p->f.returned);
+		values[k++] = Float8GetDatum(v[TAG_NET_SPEND]);
+		values[k++] = TimestampTzGetDatum(p->f.first_at);
+		values[k++] = TimestampTzGetDatum(p->f.last_at);
+		put_int4(values, nulls, &k, v[TAG_RECENCY_DAYS]);
+		put_int4(values, nulls, &k, v[TAG_TENURE_DAYS]);
+		put_float8(values, nulls, &k, v[TAG_WEEKEND_SHARE]);
+		put_float8(values, nulls, &k, v[TAG_NIGHT_SHARE]);
+		put_float8(values, nulls, &k, v[TAG_MORNING_SHARE]);
+		put_float8(values, nulls, &k, v[TAG_AFTERNOON_SHARE]);
+		put_float8(values, nulls, &k, v[TAG_EVENING_SHARE]);
+		put_int4(values, nulls, &k, v[TAG_TOP_WEEKDAY]);
+		put_int4(values, nulls, &k, v[TAG_TOP_HOUR]);
+		put_float8(values, nulls, &k, v[TAG_AVG_ORDER_VALUE]);
+		put_float8(values, nulls, &k, v[TAG_LINES_PER_ORDER]);
+		put_float8(values, nulls, &k, v[TAG_RETURN_RATE]);
+		put_float8(values, nulls, &k, v[TAG_DISCOUNT_SHARE]);
+		put_float8(values, nulls, &k, v[TAG_DISCOUNT_LIFT]);
+		category_arrays(&run, s, order, &values[k], &values[k + 1], &values[k + 2]);
+		k += 3;
+		put_text(values, nulls, &k, PROFILE_TEXT(p, TAG_TOP_CATEGORY));
+		put_float8(values, nulls, &k, v[TAG_TOP_CATEGORY_SHARE]);
+		put_text(values, nulls, &k, PROFILE_TEXT(p, TAG_TOP_AFFINITY_CATEGORY));
+		put_float8(values, nulls, &k, v[TAG_PRICE_PERCENTILE]);
+		values[k] = has_channel ? channel_array(s, order, true) : (Datum) 0;
+		nulls[k++] = !has_channel;
+		values[k] = has_channel ? channel_array(s, order, false) : (Datum) 0;
+		nulls[k++] = !has_channel;
+		put_text(values, nulls, &k, PROFILE_TEXT(p, TAG_TOP_CHANNEL));
+		values[k] = BoolGetDatum(v[TAG_CHANNEL_COUNT] > 1);
+		nulls[k++] = !has_channel;
+		put_float8(values, nulls, &k, v[TAG_SPEND_RECENT]);
+		put_float8(values, nulls, &k, v[TAG_SPEND_PREVIOUS]);
+		put_text(values, nulls, &k, PROFILE_TEXT(p, TAG_TREND));
+		values[k] = DateADTGetDatum(p->next_purchase);
+		nulls[k++] = !p->has_next_purchase;
+		put_float8(values, nulls, &k, v[TAG_OVERDUE_SCORE]);
+		put_int4(values, nulls, &k, v[TAG_R_SCORE]);
+		put_int4(values, nulls, &k, v[TAG_F_SCORE]);
+		put_int4(values, nulls, &k, v[TAG_M_SCORE]);
+		put_text(values, nulls, &k, PROFILE_TEXT(p, TAG_SEGMENT));
+		put_int4(values, nulls, &k, v[TAG_CLUSTER]);
+		put_text(values, nulls, &k, PROFILE_TEXT(p, TAG_CLUSTER_LABEL));
+		put_float8(values, nulls, &k, v[TAG_P_ALIVE]);
+		put_float8(values, nulls, &k, v[TAG_EXPECTED_PURCHASES]);
+		put_float8(values, nulls, &k, v[TAG_CLV]);
+
+		tagnames = palloc(sizeof(Datum) * Max(tags->ntags, 1));
+		for (int t = 0; t < tags->ntags; t++)
+			if (tag_matches(&run, p, c, &tags->tags[t]))
+				tagnames[ntagged++] = CStringGetTextDatum(tags->tags[t].name);
+		values[k++] = PointerGetDatum(construct_array(tagnames, ntagged, TEXTOID, -1, false,
+													  TYPALIGN_INT));
+		Assert(k == PROFILE_NCOLUMNS);
+		MemoryContextSwitchTo(oldcxt);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		MemoryContextReset(rowcxt);
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	return (Datum) 0;
+}
