@@ -35,6 +35,7 @@ OBJS = \
 	src/rfm_summary.o \
 	src/segment_map.o \
 	src/selftest.o \
+	src/profile_store.o \
 	src/tags.o
 DATA = $(wildcard $(EXTENSION)--*.sql)
 
@@ -60,6 +61,7 @@ src/apriori.o src/apriori_scan.o src/baskets.o src/fpgrowth.o src/itemsets.o src
 $(filter src/clv_%.o,$(OBJS)): src/clv.h src/points.h
 src/behaviour.o src/customer_profiles.o: src/behaviour.h
 src/customer_profiles.o src/tags.o: src/tags.h
+src/customer_profiles.o src/profile_store.o: src/customer_profiles.h
 
 # The retail data generator used by the demo, the tests and the benchmarks
 build/retailgen: scripts/retailgen.c src/prng.h

@@ -1824,6 +1824,60 @@ CREATE TRIGGER tag_rules_guard_old BEFORE UPDATE OR DELETE ON profile.tag_rules
 
 -- The 360-degree view in one call (customer_profiles.c)
 
+CREATE TYPE profile.customer_profile AS (
+    customer_id           text,
+    orders                bigint,
+    lines                 bigint,
+    spend                 double precision,
+    returned              double precision,
+    net_spend             double precision,
+    first_order_at        timestamptz,
+    last_order_at         timestamptz,
+    recency_days          integer,
+    tenure_days           integer,
+    weekend_share         double precision,
+    night_share           double precision,
+    morning_share         double precision,
+    afternoon_share       double precision,
+    evening_share         double precision,
+    top_weekday           integer,
+    top_hour              integer,
+    avg_order_value       double precision,
+    lines_per_order       double precision,
+    return_rate           double precision,
+    discount_share        double precision,
+    discount_lift         double precision,
+    categories            text[],
+    category_shares       double precision[],
+    category_affinity     double precision[],
+    top_category          text,
+    top_category_share    double precision,
+    top_affinity_category text,
+    price_percentile      double precision,
+    channels              text[],
+    channel_shares        double precision[],
+    top_channel           text,
+    cross_channel         boolean,
+    spend_recent          double precision,
+    spend_previous        double precision,
+    trend                 text,
+    next_purchase_on      date,
+    overdue_score         double precision,
+    r_score               integer,
+    f_score               integer,
+    m_score               integer,
+    segment               text,
+    cluster               integer,
+    cluster_label         text,
+    p_alive               double precision,
+    expected_purchases    double precision,
+    clv                   double precision,
+    tags                  text[]
+);
+
+COMMENT ON TYPE profile.customer_profile IS
+    'One customer''s profile: behaviour, population-relative features, purchase cycle, model scores and tags';
+
 CREATE FUNCTION profile.customer_profiles(
     query text,
     as_of timestamptz DEFAULT NULL,
@@ -1834,58 +1888,116 @@ CREATE FUNCTION profile.customer_profiles(
     clv_model text DEFAULT NULL,
     months integer DEFAULT 12,
     discount_rate double precision DEFAULT 0.01,
-    tags text[] DEFAULT NULL,
-    OUT customer_id text,
-    OUT orders bigint,
-    OUT lines bigint,
-    OUT spend double precision,
-    OUT returned double precision,
-    OUT net_spend double precision,
-    OUT first_order_at timestamptz,
-    OUT last_order_at timestamptz,
-    OUT recency_days integer,
-    OUT tenure_days integer,
-    OUT weekend_share double precision,
-    OUT night_share double precision,
-    OUT morning_share double precision,
-    OUT afternoon_share double precision,
-    OUT evening_share double precision,
-    OUT top_weekday integer,
-    OUT top_hour integer,
-    OUT avg_order_value double precision,
-    OUT lines_per_order double precision,
-    OUT return_rate double precision,
-    OUT discount_share double precision,
-    OUT discount_lift double precision,
-    OUT categories text[],
-    OUT category_shares double precision[],
-    OUT category_affinity double precision[],
-    OUT top_category text,
-    OUT top_category_share double precision,
-    OUT top_affinity_category text,
-    OUT price_percentile double precision,
-    OUT channels text[],
-    OUT channel_shares double precision[],
-    OUT top_channel text,
-    OUT cross_channel boolean,
-    OUT spend_recent double precision,
-    OUT spend_previous double precision,
-    OUT trend text,
-    OUT next_purchase_on date,
-    OUT overdue_score double precision,
-    OUT r_score integer,
-    OUT f_score integer,
-    OUT m_score integer,
-    OUT segment text,
-    OUT cluster integer,
-    OUT cluster_label text,
-    OUT p_alive double precision,
-    OUT expected_purchases double precision,
-    OUT clv double precision,
-    OUT tags text[])
-    RETURNS SETOF record
+    tags text[] DEFAULT NULL)
+    RETURNS SETOF profile.customer_profile
     LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL RESTRICTED
     AS 'MODULE_PATHNAME', 'profile_customer_profiles';
 
 COMMENT ON FUNCTION profile.customer_profiles(text, timestamptz, integer, text, text, text[], text, integer, double precision, text[]) IS
     'One row per customer of a query (customer_id, ordered_at, amount, category [, list_amount [, channel [, order_id]]]): behaviour, population-relative features, model scores and tags';
+
+-- Stored, incrementally refreshed profiles (profile_store.c)
+
+CREATE TABLE profile.profile_definitions (
+    name            text PRIMARY KEY
+                    CONSTRAINT profile_definitions_name_check
+                    CHECK (name OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]{0,62}$'),
+    query           text NOT NULL,
+    query_columns   text NOT NULL,
+    as_of           timestamptz,
+    period_days     integer NOT NULL,
+    rfm_model       text,
+    kmeans_model    text,
+    kmeans_features text[],
+    clv_model       text,
+    months          integer NOT NULL,
+    discount_rate   double precision NOT NULL,
+    tags            text[],
+    latest          timestamptz,
+    created_by      name NOT NULL DEFAULT CURRENT_USER,
+    created_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    refreshed_at    timestamptz,
+    customers       bigint
+);
+
+COMMENT ON TABLE profile.profile_definitions IS
+    'Stored profiles: the query and options of profile.customer_profiles, the latest line read and the last refresh';
+COMMENT ON COLUMN profile.profile_definitions.query_columns IS
+    'The types of the query''s columns when the profile was created; a refresh refuses a query of another shape';
+COMMENT ON COLUMN profile.profile_definitions.latest IS
+    'The latest line read: the default as_of, and where the next refresh looks for new lines';
+
+CREATE TABLE profile.profile_states (
+    profile     text NOT NULL REFERENCES profile.profile_definitions (name)
+                ON UPDATE CASCADE ON DELETE CASCADE,
+    customer_id text NOT NULL,
+    behaviour   bytea NOT NULL,
+    PRIMARY KEY (profile, customer_id)
+);
+
+COMMENT ON TABLE profile.profile_states IS
+    'Every stored profile''s customers and their profile.behaviour states';
+
+CREATE TABLE profile.profiles (
+    profile text NOT NULL REFERENCES profile.profile_definitions (name)
+            ON UPDATE CASCADE ON DELETE CASCADE,
+    LIKE profile.customer_profile,
+    PRIMARY KEY (profile, customer_id)
+);
+
+COMMENT ON TABLE profile.profiles IS
+    'Stored profiles: one row per profile and customer, as profile.customer_profiles returns it';
+
+SELECT pg_catalog.pg_extension_config_dump('profile.profile_definitions', '');
+SELECT pg_catalog.pg_extension_config_dump('profile.profile_states', '');
+SELECT pg_catalog.pg_extension_config_dump('profile.profiles', '');
+GRANT SELECT ON profile.profile_definitions, profile.profile_states, profile.profiles TO PUBLIC;
+
+CREATE FUNCTION profile.profiles_create(
+    name text,
+    query text,
+    as_of timestamptz DEFAULT NULL,
+    period_days integer DEFAULT 90,
+    rfm_model text DEFAULT NULL,
+    kmeans_model text DEFAULT NULL,
+    kmeans_features text[] DEFAULT NULL,
+    clv_model text DEFAULT NULL,
+    months integer DEFAULT 12,
+    discount_rate double precision DEFAULT 0.01,
+    tags text[] DEFAULT NULL,
+    OUT profile text,
+    OUT profiles bigint,
+    OUT recomputed bigint,
+    OUT rows_read bigint,
+    OUT as_of_used timestamptz)
+    RETURNS record
+    LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE
+    AS 'MODULE_PATHNAME', 'profile_profiles_create';
+
+COMMENT ON FUNCTION profile.profiles_create(text, text, timestamptz, integer, text, text, text[], text, integer, double precision, text[]) IS
+    'Create a stored profile: the customer_profiles of a query, kept in profile.profiles and refreshed by profile.profiles_refresh';
+
+CREATE FUNCTION profile.profiles_refresh(
+    name text,
+    since timestamptz DEFAULT NULL,
+    customers text[] DEFAULT NULL,
+    rebuild boolean DEFAULT false,
+    OUT profile text,
+    OUT profiles bigint,
+    OUT recomputed bigint,
+    OUT rows_read bigint,
+    OUT as_of_used timestamptz)
+    RETURNS record
+    LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE
+    AS 'MODULE_PATHNAME', 'profile_profiles_refresh';
+
+COMMENT ON FUNCTION profile.profiles_refresh(text, timestamptz, text[], boolean) IS
+    'Bring a stored profile up to date: recompute the customers with lines since the last refresh (or since, or the customers named), then every profile from the stored states';
+
+CREATE FUNCTION profile.profiles_compute(name text)
+    RETURNS SETOF profile.customer_profile
+    LANGUAGE C CALLED ON NULL INPUT STABLE PARALLEL RESTRICTED
+    AS 'MODULE_PATHNAME', 'profile_profiles_compute';
+
+COMMENT ON FUNCTION profile.profiles_compute(text) IS
+    'The profiles of a stored profile''s states as they are now (what profiles_refresh writes)';

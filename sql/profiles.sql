@@ -425,3 +425,100 @@ SELECT n, pt_try(sql) AS result FROM (VALUES
 SELECT count(*) FROM profile.customer_profiles('SELECT customer_id, ordered_at, amount, category FROM lines WHERE false');
 SELECT customer_id, categories, tags FROM profile.customer_profiles(
     $q$SELECT * FROM (VALUES (NULL::int, now(), 1.0, 'x'), (1, '2025-01-01', 2.0, NULL)) v$q$, as_of => '2025-02-01');
+
+-- ---------------------------------------------------------------
+-- Stored profiles: a refresh equals a full rebuild
+-- ---------------------------------------------------------------
+CREATE TABLE store_lines AS SELECT * FROM lines;
+CREATE VIEW stored AS
+SELECT customer_id, orders, lines, spend, returned, net_spend, first_order_at, last_order_at,
+       recency_days, tenure_days, weekend_share, night_share, morning_share, afternoon_share,
+       evening_share, top_weekday, top_hour, avg_order_value, lines_per_order, return_rate,
+       discount_share, discount_lift, categories, category_shares, category_affinity, top_category,
+       top_category_share, top_affinity_category, price_percentile, channels, channel_shares,
+       top_channel, cross_channel, spend_recent, spend_previous, trend, next_purchase_on,
+       overdue_score, r_score, f_score, m_score, segment, cluster, cluster_label, p_alive,
+       expected_purchases, clv, tags
+FROM profile.profiles WHERE profile = 'main';
+-- customers are summed in id order: text order for stored profiles,
+-- numeric order here, so floating-point sums may differ in the last bits:
+-- compared to 12 significant digits
+CREATE FUNCTION store_differences() RETURNS bigint LANGUAGE sql
+SET extra_float_digits = -3 AS $$
+  WITH one_call AS (
+    SELECT p::text AS r FROM profile.customer_profiles(
+        'SELECT customer_id, ordered_at, amount, category, list_amount, channel, order_id FROM store_lines',
+        rfm_model => 'cp_rfm', clv_model => 'cp_clv') p),
+  kept AS (SELECT s::text AS r FROM stored s)
+  SELECT (SELECT count(*) FROM (SELECT r FROM one_call EXCEPT SELECT r FROM kept) a)
+       + (SELECT count(*) FROM (SELECT r FROM kept EXCEPT SELECT r FROM one_call) b)
+$$;
+SET client_min_messages = warning;
+SELECT profile, profiles, recomputed, rows_read, as_of_used FROM profile.profiles_create('main',
+    'SELECT customer_id, ordered_at, amount, category, list_amount, channel, order_id FROM store_lines',
+    rfm_model => 'cp_rfm', clv_model => 'cp_clv');
+SELECT store_differences() AS differences_after_create;
+
+-- new orders for three customers and a new customer: only they are read again
+INSERT INTO store_lines VALUES
+    (3, 90001, '2026-01-02 10:00+00', 25, 'baby', 30, 'web'),
+    (3, 90001, '2026-01-02 10:00+00', 5, 'toys', 5, 'web'),
+    (11, 90002, '2026-01-03 21:00+00', 40, 'books', 40, 'app'),
+    (42, 90003, '2026-01-04 08:00+00', 12, 'grocery', 15, NULL),
+    (61, 90004, '2026-01-04 09:00+00', 9, 'beauty', 10, 'store');
+SELECT profile, profiles, recomputed, as_of_used FROM profile.profiles_refresh('main');
+SELECT store_differences() AS differences_after_inserts;
+
+-- updates and deletes: the customers named are read again; a customer
+-- whose lines are all gone leaves the profile
+UPDATE store_lines SET amount = amount * 3 WHERE customer_id = 5;
+DELETE FROM store_lines WHERE customer_id = 8 AND order_id % 2 = 0;
+DELETE FROM store_lines WHERE customer_id = 61;
+SELECT profile, profiles, recomputed FROM profile.profiles_refresh('main', customers => ARRAY['5', '8', '61']);
+SELECT store_differences() AS differences_after_updates_and_deletes;
+SELECT count(*) AS states, (SELECT customers FROM profile.profile_definitions WHERE name = 'main') AS recorded
+FROM profile.profile_states WHERE profile = 'main';
+
+-- since: the customers with lines dated from then
+SELECT profile, recomputed FROM profile.profiles_refresh('main', since => '2025-12-01');
+SELECT store_differences() AS differences_after_since;
+CREATE TABLE refreshed AS SELECT * FROM stored;
+SELECT profile, profiles, recomputed FROM profile.profiles_refresh('main', rebuild => true);
+SELECT store_differences() AS differences_after_rebuild;
+-- the refreshed profiles equal the rebuilt ones exactly
+SELECT (SELECT count(*) FROM (TABLE refreshed EXCEPT TABLE stored) a)
+     + (SELECT count(*) FROM (TABLE stored EXCEPT TABLE refreshed) b) AS refreshed_vs_rebuilt;
+RESET client_min_messages;
+
+-- the stored rows are what profiles_compute gives for the stored states
+SELECT count(*) AS differing FROM (SELECT * FROM stored EXCEPT SELECT * FROM profile.profiles_compute('main')) d;
+
+-- bad input
+CREATE TABLE shape_lines (customer_id int, ordered_at timestamptz, amount float8, category text);
+INSERT INTO shape_lines VALUES (1, '2025-01-01', 10, 'a');
+SELECT profiles FROM profile.profiles_create('shape', 'SELECT * FROM shape_lines');
+ALTER TABLE shape_lines ALTER COLUMN amount TYPE numeric;
+SELECT n, pt_try(sql) AS result FROM (VALUES
+    (1, $$SELECT * FROM profile.profiles_refresh('shape', rebuild => true)$$),
+    (2, $$SELECT * FROM profile.profiles_refresh('no_such_profile')$$),
+    (3, $$SELECT * FROM profile.profiles_create('Bad-Name', 'SELECT * FROM shape_lines')$$),
+    (4, $$SELECT * FROM profile.profiles_create('main', 'SELECT * FROM shape_lines')$$),
+    (5, $$SELECT * FROM profile.profiles_create('p2', 'SELECT 1')$$),
+    (6, $$SELECT * FROM profile.profiles_create('p2', 'SELECT * FROM shape_lines; SELECT 1')$$),
+    (7, $$SELECT * FROM profile.profiles_create('p2', 'SELECT * FROM shape_lines', rfm_model => 'nope')$$),
+    (8, $$SELECT * FROM profile.profiles_create(NULL, 'SELECT * FROM shape_lines')$$),
+    (9, $$SELECT * FROM profile.profiles_refresh('main', customers => ARRAY[NULL])$$),
+    (10, $$SELECT * FROM profile.profiles_refresh('main', since => '2025-01-01', rebuild => true)$$),
+    (11, $$SELECT * FROM profile.profiles_refresh('main', since => 'infinity')$$),
+    (12, $$SELECT * FROM profile.profiles_compute('no_such_profile')$$),
+    (13, $$UPDATE profile.profile_states SET behaviour = '\x00' WHERE profile = 'shape'$$),
+    (14, $$SELECT count(*) FROM profile.profiles_compute('shape')$$)
+) v(n, sql) ORDER BY n;
+DELETE FROM profile.profile_definitions WHERE name IN ('main', 'shape');
+SELECT count(*) AS rows_left FROM profile.profiles;
+
+-- the memory budget: 20,000 customers' states do not fit in 1MB
+SET profile.memory_budget = '1MB';
+SELECT pt_try($$SELECT count(*) FROM profile.customer_profiles(
+    'SELECT g, timestamptz ''2025-01-01'' + g * interval ''1 minute'', 1.0, ''x'' FROM generate_series(1, 20000) g')$$) AS result;
+RESET profile.memory_budget;

@@ -38,6 +38,7 @@
 #include "itemsets.h"
 #include "profile.h"
 #include "tags.h"
+#include "customer_profiles.h"
 
 static const InnerColumn profile_columns[7] = {
 	{"customer_id", INNER_KEY, false},
@@ -61,8 +62,24 @@ typedef struct Profile
 
 #define PROFILE_TEXT(p, id)	((p)->texts[(id) - TAG_NNUMERIC])
 
+/* The models a run scores with */
+typedef struct Models
+{
+	bool		has[TAG_NMODELS];
+	RfmScorer	rfm;
+	KmeansModel *kmeans;
+	char	  **labels;
+	int		   *kmeans_features;	/* feature ids, kmeans->d of them */
+	ClvTimeUnit unit;
+	ClvBgnbd	bg;
+	bool		has_spend;
+	ClvGammaGamma gg;
+	int			months;
+	double		discount_rate;
+} Models;
+
 /* The run: customers, their states, and the population */
-typedef struct ProfileRun
+struct ProfileRun
 {
 	MemoryBudget budget;
 	ItemDict   *customers;
@@ -81,7 +98,19 @@ typedef struct ProfileRun
 	double		list_spend;
 	double		discount_spend;
 	int64		list_below_paid;
-} ProfileRun;
+	/* the options and what is computed */
+	const char *caller;
+	char	   *query_columns;	/* the types of the query's columns, for a shape check */
+	Models		models;
+	TagSet	   *tags;
+	int			period_days;
+	TimestampTz as_of;
+	Profile    *profiles;
+	int32	   *sorted;			/* customers in id order */
+	int32	   *order;			/* scratch: a state's groups */
+	int32	   *days;			/* scratch: a state's purchase days */
+	double	   *amounts;
+};
 
 /* The bytes of a category or channel value of any key type */
 static void
@@ -105,10 +134,15 @@ key_bytes(Datum value, Oid typid, const char **data, int *len)
 	}
 }
 
-static void
-read_rows(ProfileRun *run, const char *sql)
+/*
+ * profile_run_read: fold the rows of a query (the columns of
+ * profile.customer_profiles) into the customers' states.  With text_ids the
+ * customers are keyed by the text of their id (stored profiles).
+ */
+void
+profile_run_read(ProfileRun *run, const char *sql, bool text_ids)
 {
-	InnerQuery *query = inner_query_open("profile.customer_profiles", sql, profile_columns,
+	InnerQuery *query = inner_query_open(run->caller, sql, profile_columns,
 										 lengthof(profile_columns));
 	int			ncols = inner_query_ncolumns(query);
 	Oid			customer_type = getBaseType(inner_query_column_type(query, 0));
@@ -121,12 +155,26 @@ read_rows(ProfileRun *run, const char *sql)
 	MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext, "profile row",
 												 ALLOCSET_SMALL_SIZES);
 
-	kind = item_kind_of_type(customer_type, &ok);
-	run->customers = itemdict_create(kind, &run->budget);
+	Oid			outfunc = InvalidOid;
+	bool		isvarlena;
+
+	kind = text_ids ? ITEM_TEXT : item_kind_of_type(customer_type, &ok);
+	if (text_ids)
+		getTypeOutputInfo(customer_type, &outfunc, &isvarlena);
+	if (run->customers == NULL)
+		run->customers = itemdict_create(kind, &run->budget);
+	{
+		StringInfoData buf;
+
+		initStringInfo(&buf);
+		for (int c = 0; c < ncols; c++)
+			appendStringInfo(&buf, "%s%s", c > 0 ? ", " : "",
+							 format_type_be(inner_query_column_type(query, c)));
+		run->query_columns = buf.data;
+	}
 	run->columns = (ncols >= 5 ? BEHAVIOUR_HAS_LIST : 0) |
 		(ncols >= 6 ? BEHAVIOUR_HAS_CHANNEL : 0) |
 		(ncols >= 7 ? BEHAVIOUR_HAS_ORDER : 0);
-	run->latest = DT_NOBEGIN;
 
 	while ((batch = inner_query_fetch(query)) != NULL)
 	{
@@ -165,11 +213,17 @@ read_rows(ProfileRun *run, const char *sql)
 			if (ncols >= 7)
 				row.order_key = (int64) rfm_order_key(batch->values[6][i], order_type);
 			behaviour_check_row(&row);
-			MemoryContextSwitchTo(oldcxt);
 			if (row.ordered_at > run->latest)
 				run->latest = row.ordered_at;
-
-			item_key_from_datum(kind, batch->values[0][i], customer_type, &key);
+			if (text_ids)
+			{
+				key.ival = 0;
+				key.bytes = OidOutputFunctionCall(outfunc, batch->values[0][i]);
+				key.len = strlen(key.bytes);
+			}
+			else
+				item_key_from_datum(kind, batch->values[0][i], customer_type, &key);
+			MemoryContextSwitchTo(oldcxt);
 			id = itemdict_intern(run->customers, &key);
 			if (id == run->nstates)
 			{
@@ -192,16 +246,47 @@ read_rows(ProfileRun *run, const char *sql)
 		}
 		CHECK_FOR_INTERRUPTS();
 	}
-	run->rows_read = inner_query_rows_read(query);
+	run->rows_read += inner_query_rows_read(query);
 	inner_query_close(query);
 	MemoryContextDelete(rowcxt);
+}
+
+/* profile_run_add_state: a stored customer's state (text id), copied */
+void
+profile_run_add_state(ProfileRun *run, const char *customer_id, Datum state)
+{
+	BehaviourState *s = behaviour_check(state);
+	ItemKey		key;
+	int32		id;
+
+	if (run->customers == NULL)
+		run->customers = itemdict_create(ITEM_TEXT, &run->budget);
+	key.ival = 0;
+	key.bytes = customer_id;
+	key.len = strlen(customer_id);
+	id = itemdict_intern(run->customers, &key);
+	if (id != run->nstates)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("customer \"%s\" is stored twice", customer_id)));
+	run->states = items_grow(run->states, &run->states_capacity, (Size) id + 1,
+							 sizeof(BehaviourState *), &run->budget, "customer states");
+	budget_reserve(&run->budget, VARSIZE(s), "customer states");
+	run->states[id] = palloc(VARSIZE(s));
+	memcpy(run->states[id], s, VARSIZE(s));
+	run->nstates++;
+	run->columns = s->columns;
+	for (uint32 i = 0; i < s->order_capacity; i++)
+		if (s->orders[i].lines + s->orders[i].returns > 0 && s->orders[i].at > run->latest)
+			run->latest = s->orders[i].at;
 }
 
 /* ---- population ---- */
 
 typedef struct PriceEntry
 {
-	int32		category;		/* population category id */
+	int32		category;		/* the category's rank by name */
+	int32		position;		/* the customer's, in id order */
 	int32		customer;
 	double		price;			/* the customer's mean line amount in it */
 	double		spend;
@@ -217,7 +302,15 @@ compare_price(const void *a, const void *b)
 		return pa->category < pb->category ? -1 : 1;
 	if (pa->price != pb->price)
 		return pa->price < pb->price ? -1 : 1;
-	return 0;
+	return (pa->position > pb->position) - (pa->position < pb->position);
+}
+
+static const ItemDict *sort_categories;
+
+static int
+compare_category_names(const void *a, const void *b)
+{
+	return itemdict_compare(sort_categories, *(const int32 *) a, *(const int32 *) b);
 }
 
 static int32
@@ -235,21 +328,26 @@ category_id(ItemDict *dict, const BehaviourState *state, const BehaviourGroup *g
  * Population sums, and each customer's price percentile: the spend-weighted
  * mean, over the customer's categories, of the percent_rank of the
  * customer's mean line amount among the customers buying in the category.
+ * Customers are visited in id order and categories in name order, so that
+ * the floating-point sums do not depend on the order rows or states came
+ * in.
  */
 static void
-population(ProfileRun *run, Profile *profiles, int32 n)
+population(ProfileRun *run, Profile *profiles, const int32 *sorted, int32 n)
 {
 	Size		nentries = 0,
 				e = 0;
 	PriceEntry *entries;
 	double	   *weighted;
 	double	   *weights;
+	int32	   *by_name;
+	int32	   *name_rank;
 	Size		cap = 0;
 
 	run->categories = itemdict_create(ITEM_TEXT, &run->budget);
-	for (int32 c = 0; c < n; c++)
+	for (int32 i = 0; i < n; i++)
 	{
-		const BehaviourState *s = run->states[c];
+		const BehaviourState *s = run->states[sorted[i]];
 		const BehaviourGroup *groups = behaviour_groups(s);
 
 		for (uint32 g = 0; g < s->ngroups; g++)
@@ -276,10 +374,20 @@ population(ProfileRun *run, Profile *profiles, int32 n)
 		run->list_below_paid += s->list_below_paid;
 	}
 
+	by_name = palloc(sizeof(int32) * Max(run->categories->count, 1));
+	name_rank = palloc(sizeof(int32) * Max(run->categories->count, 1));
+	for (int32 i = 0; i < run->categories->count; i++)
+		by_name[i] = i;
+	sort_categories = run->categories;
+	qsort(by_name, run->categories->count, sizeof(int32), compare_category_names);
+	for (int32 i = 0; i < run->categories->count; i++)
+		name_rank[by_name[i]] = i;
+
 	budget_reserve_array(&run->budget, nentries, sizeof(PriceEntry), "price ranks");
 	entries = palloc(sizeof(PriceEntry) * Max(nentries, 1));
-	for (int32 c = 0; c < n; c++)
+	for (int32 i = 0; i < n; i++)
 	{
+		int32		c = sorted[i];
 		const BehaviourState *s = run->states[c];
 		const BehaviourGroup *groups = behaviour_groups(s);
 
@@ -287,7 +395,8 @@ population(ProfileRun *run, Profile *profiles, int32 n)
 		{
 			if (groups[g].kind != BEHAVIOUR_CATEGORY || groups[g].lines == 0)
 				continue;
-			entries[e].category = category_id(run->categories, s, &groups[g], false);
+			entries[e].category = name_rank[category_id(run->categories, s, &groups[g], false)];
+			entries[e].position = i;
 			entries[e].customer = c;
 			entries[e].price = groups[g].spend / groups[g].lines;
 			entries[e].spend = groups[g].spend;
@@ -321,24 +430,12 @@ population(ProfileRun *run, Profile *profiles, int32 n)
 	pfree(entries);
 	pfree(weighted);
 	pfree(weights);
+	pfree(by_name);
+	pfree(name_rank);
 }
 
 /* ---- models ---- */
 
-typedef struct Models
-{
-	bool		has[TAG_NMODELS];
-	RfmScorer	rfm;
-	KmeansModel *kmeans;
-	char	  **labels;
-	int		   *kmeans_features;	/* feature ids, kmeans->d of them */
-	ClvTimeUnit unit;
-	ClvBgnbd	bg;
-	bool		has_spend;
-	ClvGammaGamma gg;
-	int			months;
-	double		discount_rate;
-} Models;
 
 static char *
 optional_text(FunctionCallInfo fcinfo, int argno)
@@ -579,8 +676,9 @@ profile_compute(const ProfileRun *run, Models *models, int32 c, TimestampTz as_o
 		for (int j = 0; j < models->kmeans->d; j++)
 		{
 			x[j] = v[models->kmeans_features[j]];
-			if (isnan(x[j]))
-				return;			/* a feature is NULL: no cluster */
+			/* a NULL feature, or one log scaling cannot take: no cluster */
+			if (isnan(x[j]) || (models->kmeans->scaling == KMEANS_SCALE_LOG && !(x[j] > -1.0)))
+				return;
 		}
 		cluster = kmeans_model_nearest(models->kmeans, x, &dist_sq);
 		v[TAG_CLUSTER] = cluster + 1;
@@ -744,7 +842,260 @@ channel_array(const BehaviourState *s, int32 *order, bool names)
 						   construct_array(a, n, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
 
-#define PROFILE_NCOLUMNS 48
+/* ---- the run ---- */
+
+/*
+ * profile_options_from_args: the options of a call from its arguments
+ * fcinfo[first ..] (as_of, period_days, rfm_model, kmeans_model,
+ * kmeans_features, clv_model, months, discount_rate, tags).
+ */
+void
+profile_options_from_args(FunctionCallInfo fcinfo, int first, ProfileOptions *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	check_arg_not_null(fcinfo, first + 1, "period_days");
+	check_arg_not_null(fcinfo, first + 6, "months");
+	check_arg_not_null(fcinfo, first + 7, "discount_rate");
+	opts->has_as_of = !PG_ARGISNULL(first);
+	if (opts->has_as_of)
+		opts->as_of = PG_GETARG_TIMESTAMPTZ(first);
+	opts->period_days = PG_GETARG_INT32(first + 1);
+	opts->rfm_model = optional_text(fcinfo, first + 2);
+	opts->kmeans_model = optional_text(fcinfo, first + 3);
+	opts->kmeans_features = PG_ARGISNULL(first + 4) ? NULL : PG_GETARG_ARRAYTYPE_P(first + 4);
+	opts->clv_model = optional_text(fcinfo, first + 5);
+	opts->months = PG_GETARG_INT32(first + 6);
+	opts->discount_rate = PG_GETARG_FLOAT8(first + 7);
+	opts->tags = PG_ARGISNULL(first + 8) ? NULL : PG_GETARG_ARRAYTYPE_P(first + 8);
+}
+
+/*
+ * profile_run_create: a run with checked options.  The models and tags are
+ * loaded first, so that a wrong name fails before any query runs.
+ */
+ProfileRun *
+profile_run_create(const char *caller, const ProfileOptions *opts)
+{
+	ProfileRun *run = palloc0(sizeof(ProfileRun));
+	Models	   *models = &run->models;
+
+	run->caller = caller;
+	run->latest = DT_NOBEGIN;
+	budget_init(&run->budget, caller);
+	run->period_days = behaviour_check_period(opts->period_days);
+	run->as_of = DT_NOBEGIN;
+	if (opts->has_as_of)
+	{
+		run->as_of = opts->as_of;
+		if (TIMESTAMP_NOT_FINITE(run->as_of))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("as_of must be a finite timestamp")));
+	}
+	models->has[TAG_MODEL_NONE] = true;
+	models->months = opts->months;
+	models->discount_rate = opts->discount_rate;
+	clv_check_horizon(models->months, models->discount_rate);
+	if (opts->kmeans_features != NULL && opts->kmeans_model == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("kmeans_features is given without kmeans_model")));
+	if (opts->rfm_model)
+	{
+		int32		scores[3];
+		const char *segment;
+
+		models->has[TAG_MODEL_RFM] = true;
+		models->rfm.model = opts->rfm_model;
+		rfm_model_score(&models->rfm, 0, 0, 0.0, scores, &segment);
+	}
+	if (opts->clv_model)
+	{
+		models->has[TAG_MODEL_CLV] = true;
+		clv_model_lookup(opts->clv_model, &models->unit, &models->bg, &models->has_spend,
+						 &models->gg);
+	}
+	if (opts->kmeans_model)
+	{
+		models->has[TAG_MODEL_KMEANS] = true;
+		models->kmeans = kmeans_model_lookup(opts->kmeans_model, &models->labels);
+		kmeans_features(models, opts->kmeans_model, opts->kmeans_features);
+	}
+	run->tags = tags_load(opts->tags, models->has);
+	return run;
+}
+
+int32
+profile_run_customers(const ProfileRun *run)
+{
+	return run->nstates;
+}
+
+const BehaviourState *
+profile_run_state(const ProfileRun *run, int32 c)
+{
+	return run->states[c];
+}
+
+Datum
+profile_run_customer_id(const ProfileRun *run, int32 c)
+{
+	return itemdict_text(run->customers, c);
+}
+
+TimestampTz
+profile_run_latest(const ProfileRun *run)
+{
+	return run->latest;
+}
+
+uint64
+profile_run_rows_read(const ProfileRun *run)
+{
+	return run->rows_read;
+}
+
+const char *
+profile_run_query_columns(const ProfileRun *run)
+{
+	return run->query_columns;
+}
+
+TimestampTz
+profile_run_as_of(const ProfileRun *run)
+{
+	return run->as_of;
+}
+
+/*
+ * profile_run_compute: population sums, every customer's profile, the
+ * tags' relative thresholds.  as_of: the one given, else the latest row.
+ */
+void
+profile_run_compute(ProfileRun *run)
+{
+	int32		n = run->nstates;
+	uint32		max_groups = 1,
+				max_orders = 1;
+
+	if (run->as_of == DT_NOBEGIN)
+		run->as_of = run->latest;
+	if (run->skipped_no_customer > 0 || run->skipped_null > 0)
+		ereport(NOTICE,
+				(errmsg("%s left out " INT64_FORMAT " of " UINT64_FORMAT " rows", run->caller,
+						run->skipped_no_customer + run->skipped_null, run->rows_read),
+				 errdetail(INT64_FORMAT " rows have a NULL customer_id, " INT64_FORMAT
+						   " a NULL ordered_at, amount or order_id.",
+						   run->skipped_no_customer, run->skipped_null)));
+	if (run->customers == NULL)
+		run->customers = itemdict_create(ITEM_TEXT, &run->budget);
+
+	budget_reserve_array(&run->budget, n, sizeof(Profile) + sizeof(int32), "profiles");
+	run->profiles = palloc0(sizeof(Profile) * Max(n, 1));
+	run->sorted = profile_run_sorted(run);
+	population(run, run->profiles, run->sorted, n);
+	if (run->list_below_paid > 0)
+		ereport(NOTICE,
+				(errmsg("%s counted " INT64_FORMAT " lines paid above their list amount as not discounted",
+						run->caller, run->list_below_paid)));
+	for (int32 c = 0; c < n; c++)
+	{
+		max_groups = Max(max_groups, run->states[c]->ngroups);
+		max_orders = Max(max_orders, run->states[c]->norders);
+	}
+	run->order = palloc(sizeof(int32) * max_groups);
+	run->days = palloc(sizeof(int32) * max_orders);
+	run->amounts = palloc(sizeof(double) * max_orders);
+	for (int32 c = 0; c < n; c++)
+	{
+		profile_compute(run, &run->models, c, run->as_of, run->period_days, &run->profiles[c],
+						run->order, run->days, run->amounts);
+		if ((c & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	resolve_thresholds(run, run->profiles, n, run->tags);
+}
+
+/*
+ * profile_run_row: customer c's output row (PROFILE_NCOLUMNS values, in
+ * the current memory context); false for a customer with returns only.
+ */
+bool
+profile_run_row(ProfileRun *run, int32 c, Datum *values, bool *nulls)
+{
+	const Profile *p = &run->profiles[c];
+	const BehaviourState *s = run->states[c];
+	const double *v = p->values;
+	const TagSet *tags = run->tags;
+	Datum	   *tagnames;
+	int			ntagged = 0;
+	int			k = 0;
+	bool		has_channel = (s->columns & BEHAVIOUR_HAS_CHANNEL) != 0 && p->f.orders > 0;
+	int32	   *order = run->order;
+
+	if (p->f.orders == 0)
+		return false;
+	memset(nulls, 0, sizeof(bool) * PROFILE_NCOLUMNS);
+	values[k++] = itemdict_text(run->customers, c);
+	values[k++] = Int64GetDatum(p->f.orders);
+	values[k++] = Int64GetDatum(p->f.lines);
+	values[k++] = Float8GetDatum(p->f.spend);
+	values[k++] = Float8GetDatum(p->f.returned);
+	values[k++] = Float8GetDatum(v[TAG_NET_SPEND]);
+	values[k++] = TimestampTzGetDatum(p->f.first_at);
+	values[k++] = TimestampTzGetDatum(p->f.last_at);
+	put_int4(values, nulls, &k, v[TAG_RECENCY_DAYS]);
+	put_int4(values, nulls, &k, v[TAG_TENURE_DAYS]);
+	put_float8(values, nulls, &k, v[TAG_WEEKEND_SHARE]);
+	put_float8(values, nulls, &k, v[TAG_NIGHT_SHARE]);
+	put_float8(values, nulls, &k, v[TAG_MORNING_SHARE]);
+	put_float8(values, nulls, &k, v[TAG_AFTERNOON_SHARE]);
+	put_float8(values, nulls, &k, v[TAG_EVENING_SHARE]);
+	put_int4(values, nulls, &k, v[TAG_TOP_WEEKDAY]);
+	put_int4(values, nulls, &k, v[TAG_TOP_HOUR]);
+	put_float8(values, nulls, &k, v[TAG_AVG_ORDER_VALUE]);
+	put_float8(values, nulls, &k, v[TAG_LINES_PER_ORDER]);
+	put_float8(values, nulls, &k, v[TAG_RETURN_RATE]);
+	put_float8(values, nulls, &k, v[TAG_DISCOUNT_SHARE]);
+	put_float8(values, nulls, &k, v[TAG_DISCOUNT_LIFT]);
+	category_arrays(run, s, order, &values[k], &values[k + 1], &values[k + 2]);
+	k += 3;
+	put_text(values, nulls, &k, PROFILE_TEXT(p, TAG_TOP_CATEGORY));
+	put_float8(values, nulls, &k, v[TAG_TOP_CATEGORY_SHARE]);
+	put_text(values, nulls, &k, PROFILE_TEXT(p, TAG_TOP_AFFINITY_CATEGORY));
+	put_float8(values, nulls, &k, v[TAG_PRICE_PERCENTILE]);
+	values[k] = has_channel ? channel_array(s, order, true) : (Datum) 0;
+	nulls[k++] = !has_channel;
+	values[k] = has_channel ? channel_array(s, order, false) : (Datum) 0;
+	nulls[k++] = !has_channel;
+	put_text(values, nulls, &k, PROFILE_TEXT(p, TAG_TOP_CHANNEL));
+	values[k] = BoolGetDatum(v[TAG_CHANNEL_COUNT] > 1);
+	nulls[k++] = !has_channel;
+	put_float8(values, nulls, &k, v[TAG_SPEND_RECENT]);
+	put_float8(values, nulls, &k, v[TAG_SPEND_PREVIOUS]);
+	put_text(values, nulls, &k, PROFILE_TEXT(p, TAG_TREND));
+	values[k] = DateADTGetDatum(p->next_purchase);
+	nulls[k++] = !p->has_next_purchase;
+	put_float8(values, nulls, &k, v[TAG_OVERDUE_SCORE]);
+	put_int4(values, nulls, &k, v[TAG_R_SCORE]);
+	put_int4(values, nulls, &k, v[TAG_F_SCORE]);
+	put_int4(values, nulls, &k, v[TAG_M_SCORE]);
+	put_text(values, nulls, &k, PROFILE_TEXT(p, TAG_SEGMENT));
+	put_int4(values, nulls, &k, v[TAG_CLUSTER]);
+	put_text(values, nulls, &k, PROFILE_TEXT(p, TAG_CLUSTER_LABEL));
+	put_float8(values, nulls, &k, v[TAG_P_ALIVE]);
+	put_float8(values, nulls, &k, v[TAG_EXPECTED_PURCHASES]);
+	put_float8(values, nulls, &k, v[TAG_CLV]);
+
+	tagnames = palloc(sizeof(Datum) * Max(tags->ntags, 1));
+	for (int t = 0; t < tags->ntags; t++)
+		if (tag_matches(run, p, c, &tags->tags[t]))
+			tagnames[ntagged++] = CStringGetTextDatum(tags->tags[t].name);
+	values[k++] = PointerGetDatum(construct_array(tagnames, ntagged, TEXTOID, -1, false,
+												  TYPALIGN_INT));
+	Assert(k == PROFILE_NCOLUMNS);
+	return true;
+}
 
 static const ItemDict *sort_dict;
 
@@ -752,6 +1103,23 @@ static int
 compare_customers(const void *a, const void *b)
 {
 	return itemdict_compare(sort_dict, *(const int32 *) a, *(const int32 *) b);
+}
+
+/* The customers in id order (numeric for integer ids, else bytewise) */
+int32 *
+profile_run_sorted(const ProfileRun *run)
+{
+	int32	   *sorted;
+
+	if (run->sorted != NULL)
+		return run->sorted;
+	sorted = palloc(sizeof(int32) * Max(run->nstates, 1));
+
+	for (int32 c = 0; c < run->nstates; c++)
+		sorted[c] = c;
+	sort_dict = run->customers;
+	qsort(sorted, run->nstates, sizeof(int32), compare_customers);
+	return sorted;
 }
 
 /*
@@ -763,192 +1131,33 @@ Datum
 profile_customer_profiles(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	ProfileRun	run;
-	Models		models;
-	TagSet	   *tags;
-	Profile    *profiles;
-	int32		n;
+	ProfileOptions opts;
+	ProfileRun *run;
 	int32	   *sorted;
-	int32	   *order;
-	int32	   *days;
-	double	   *amounts;
-	uint32		max_groups = 1,
-				max_orders = 1;
-	TimestampTz as_of;
-	int			period_days;
-	char	   *rfm_name,
-			   *kmeans_name,
-			   *clv_name;
 	MemoryContext rowcxt;
 
 	check_arg_not_null(fcinfo, 0, "query");
-	check_arg_not_null(fcinfo, 2, "period_days");
-	check_arg_not_null(fcinfo, 7, "months");
-	check_arg_not_null(fcinfo, 8, "discount_rate");
-	period_days = behaviour_check_period(PG_GETARG_INT32(2));
-	if (!PG_ARGISNULL(1) && TIMESTAMP_NOT_FINITE(PG_GETARG_TIMESTAMPTZ(1)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("as_of must be a finite timestamp")));
-	memset(&models, 0, sizeof(models));
-	models.has[TAG_MODEL_NONE] = true;
-	rfm_name = optional_text(fcinfo, 3);
-	kmeans_name = optional_text(fcinfo, 4);
-	clv_name = optional_text(fcinfo, 6);
-	models.months = PG_GETARG_INT32(7);
-	models.discount_rate = PG_GETARG_FLOAT8(8);
-	clv_check_horizon(models.months, models.discount_rate);
-	if (!PG_ARGISNULL(5) && kmeans_name == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("kmeans_features is given without kmeans_model")));
-
-	/* the models first: a wrong name fails before the query runs */
-	if (rfm_name)
-	{
-		int32		scores[3];
-		const char *segment;
-
-		models.has[TAG_MODEL_RFM] = true;
-		models.rfm.model = rfm_name;
-		rfm_model_score(&models.rfm, 0, 0, 0.0, scores, &segment);
-	}
-	if (clv_name)
-	{
-		models.has[TAG_MODEL_CLV] = true;
-		clv_model_lookup(clv_name, &models.unit, &models.bg, &models.has_spend, &models.gg);
-	}
-	if (kmeans_name)
-	{
-		models.has[TAG_MODEL_KMEANS] = true;
-		models.kmeans = kmeans_model_lookup(kmeans_name, &models.labels);
-		kmeans_features(&models, kmeans_name, PG_ARGISNULL(5) ? NULL : PG_GETARG_ARRAYTYPE_P(5));
-	}
-	tags = tags_load(PG_ARGISNULL(9) ? NULL : PG_GETARG_ARRAYTYPE_P(9), models.has);
-
-	memset(&run, 0, sizeof(run));
-	budget_init(&run.budget, "profile.customer_profiles");
-	read_rows(&run, text_to_cstring(PG_GETARG_TEXT_PP(0)));
-	n = run.customers->count;
-	as_of = PG_ARGISNULL(1) ? run.latest : PG_GETARG_TIMESTAMPTZ(1);
-	if (run.skipped_no_customer > 0 || run.skipped_null > 0)
-		ereport(NOTICE,
-				(errmsg("profile.customer_profiles left out " INT64_FORMAT " of " UINT64_FORMAT " rows",
-						run.skipped_no_customer + run.skipped_null, run.rows_read),
-				 errdetail(INT64_FORMAT " rows have a NULL customer_id, " INT64_FORMAT
-						   " a NULL ordered_at, amount or order_id.",
-						   run.skipped_no_customer, run.skipped_null)));
-
-	budget_reserve_array(&run.budget, n, sizeof(Profile) + sizeof(int32), "profiles");
-	profiles = palloc0(sizeof(Profile) * Max(n, 1));
-	population(&run, profiles, n);
-	if (run.list_below_paid > 0)
-		ereport(NOTICE,
-				(errmsg("profile.customer_profiles counted " INT64_FORMAT " lines paid above their list amount as not discounted",
-						run.list_below_paid)));
-	for (int32 c = 0; c < n; c++)
-	{
-		max_groups = Max(max_groups, run.states[c]->ngroups);
-		max_orders = Max(max_orders, run.states[c]->norders);
-	}
-	order = palloc(sizeof(int32) * max_groups);
-	days = palloc(sizeof(int32) * max_orders);
-	amounts = palloc(sizeof(double) * max_orders);
-	for (int32 c = 0; c < n; c++)
-	{
-		profile_compute(&run, &models, c, as_of, period_days, &profiles[c], order, days, amounts);
-		if ((c & 1023) == 0)
-			CHECK_FOR_INTERRUPTS();
-	}
-	resolve_thresholds(&run, profiles, n, tags);
-
-	sorted = palloc(sizeof(int32) * Max(n, 1));
-	for (int32 c = 0; c < n; c++)
-		sorted[c] = c;
-	sort_dict = run.customers;
-	qsort(sorted, n, sizeof(int32), compare_customers);
+	profile_options_from_args(fcinfo, 1, &opts);
+	run = profile_run_create("profile.customer_profiles", &opts);
+	profile_run_read(run, text_to_cstring(PG_GETARG_TEXT_PP(0)), false);
+	profile_run_compute(run);
+	sorted = profile_run_sorted(run);
 
 	InitMaterializedSRF(fcinfo, 0);
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "profile output row",
 								   ALLOCSET_DEFAULT_SIZES);
-	for (int32 i = 0; i < n; i++)
+	for (int32 i = 0; i < run->nstates; i++)
 	{
-		int32		c = sorted[i];
-		const Profile *p = &profiles[c];
-		const BehaviourState *s = run.states[c];
-		const double *v = p->values;
 		Datum		values[PROFILE_NCOLUMNS];
 		bool		nulls[PROFILE_NCOLUMNS];
-		MemoryContext oldcxt;
-		Datum	   *tagnames;
-		int			ntagged = 0;
-		int			k = 0;
-		bool		has_channel = (s->columns & BEHAVIOUR_HAS_CHANNEL) != 0 && p->f.orders > 0;
+		MemoryContext oldcxt = MemoryContextSwitchTo(rowcxt);
 
-		if (p->f.orders == 0)
-			continue;			/* returns only: not a customer yet */
-		oldcxt = MemoryContextSwitchTo(rowcxt);
-		memset(nulls, 0, sizeof(nulls));
-		values[k++] = itemdict_text(run.customers, c);
-		values[k++] = Int64GetDatum(p->f.orders);
-		values[k++] = Int64GetDatum(p->f.lines);
-		values[k++] = Float8GetDatum(p->f.spend);
-		values[k++] = Float8GetDatum(p->f.returned);
-		values[k++] = Float8GetDatum(v[TAG_NET_SPEND]);
-		values[k++] = TimestampTzGetDatum(p->f.first_at);
-		values[k++] = TimestampTzGetDatum(p->f.last_at);
-		put_int4(values, nulls, &k, v[TAG_RECENCY_DAYS]);
-		put_int4(values, nulls, &k, v[TAG_TENURE_DAYS]);
-		put_float8(values, nulls, &k, v[TAG_WEEKEND_SHARE]);
-		put_float8(values, nulls, &k, v[TAG_NIGHT_SHARE]);
-		put_float8(values, nulls, &k, v[TAG_MORNING_SHARE]);
-		put_float8(values, nulls, &k, v[TAG_AFTERNOON_SHARE]);
-		put_float8(values, nulls, &k, v[TAG_EVENING_SHARE]);
-		put_int4(values, nulls, &k, v[TAG_TOP_WEEKDAY]);
-		put_int4(values, nulls, &k, v[TAG_TOP_HOUR]);
-		put_float8(values, nulls, &k, v[TAG_AVG_ORDER_VALUE]);
-		put_float8(values, nulls, &k, v[TAG_LINES_PER_ORDER]);
-		put_float8(values, nulls, &k, v[TAG_RETURN_RATE]);
-		put_float8(values, nulls, &k, v[TAG_DISCOUNT_SHARE]);
-		put_float8(values, nulls, &k, v[TAG_DISCOUNT_LIFT]);
-		category_arrays(&run, s, order, &values[k], &values[k + 1], &values[k + 2]);
-		k += 3;
-		put_text(values, nulls, &k, PROFILE_TEXT(p, TAG_TOP_CATEGORY));
-		put_float8(values, nulls, &k, v[TAG_TOP_CATEGORY_SHARE]);
-		put_text(values, nulls, &k, PROFILE_TEXT(p, TAG_TOP_AFFINITY_CATEGORY));
-		put_float8(values, nulls, &k, v[TAG_PRICE_PERCENTILE]);
-		values[k] = has_channel ? channel_array(s, order, true) : (Datum) 0;
-		nulls[k++] = !has_channel;
-		values[k] = has_channel ? channel_array(s, order, false) : (Datum) 0;
-		nulls[k++] = !has_channel;
-		put_text(values, nulls, &k, PROFILE_TEXT(p, TAG_TOP_CHANNEL));
-		values[k] = BoolGetDatum(v[TAG_CHANNEL_COUNT] > 1);
-		nulls[k++] = !has_channel;
-		put_float8(values, nulls, &k, v[TAG_SPEND_RECENT]);
-		put_float8(values, nulls, &k, v[TAG_SPEND_PREVIOUS]);
-		put_text(values, nulls, &k, PROFILE_TEXT(p, TAG_TREND));
-		values[k] = DateADTGetDatum(p->next_purchase);
-		nulls[k++] = !p->has_next_purchase;
-		put_float8(values, nulls, &k, v[TAG_OVERDUE_SCORE]);
-		put_int4(values, nulls, &k, v[TAG_R_SCORE]);
-		put_int4(values, nulls, &k, v[TAG_F_SCORE]);
-		put_int4(values, nulls, &k, v[TAG_M_SCORE]);
-		put_text(values, nulls, &k, PROFILE_TEXT(p, TAG_SEGMENT));
-		put_int4(values, nulls, &k, v[TAG_CLUSTER]);
-		put_text(values, nulls, &k, PROFILE_TEXT(p, TAG_CLUSTER_LABEL));
-		put_float8(values, nulls, &k, v[TAG_P_ALIVE]);
-		put_float8(values, nulls, &k, v[TAG_EXPECTED_PURCHASES]);
-		put_float8(values, nulls, &k, v[TAG_CLV]);
-
-		tagnames = palloc(sizeof(Datum) * Max(tags->ntags, 1));
-		for (int t = 0; t < tags->ntags; t++)
-			if (tag_matches(&run, p, c, &tags->tags[t]))
-				tagnames[ntagged++] = CStringGetTextDatum(tags->tags[t].name);
-		values[k++] = PointerGetDatum(construct_array(tagnames, ntagged, TEXTOID, -1, false,
-													  TYPALIGN_INT));
-		Assert(k == PROFILE_NCOLUMNS);
+		if (profile_run_row(run, sorted[i], values, nulls))
+		{
+			MemoryContextSwitchTo(oldcxt);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
 		MemoryContextSwitchTo(oldcxt);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		MemoryContextReset(rowcxt);
 		if ((i & 1023) == 0)
 			CHECK_FOR_INTERRUPTS();
