@@ -522,3 +522,7 @@ SET profile.memory_budget = '1MB';
 SELECT pt_try($$SELECT count(*) FROM profile.customer_profiles(
     'SELECT g, timestamptz ''2025-01-01'' + g * interval ''1 minute'', 1.0, ''x'' FROM generate_series(1, 20000) g')$$) AS result;
 RESET profile.memory_budget;
+
+-- clean up what later files could see
+DELETE FROM profile.models WHERE name IN ('cp_rfm', 'cp_km', 'cp_clv');
+DELETE FROM profile.tags WHERE NOT preset;
