@@ -2001,3 +2001,122 @@ CREATE FUNCTION profile.profiles_compute(name text)
 
 COMMENT ON FUNCTION profile.profiles_compute(text) IS
     'The profiles of a stored profile''s states as they are now (what profiles_refresh writes)';
+
+-- Audiences for campaigns: customers of a stored profile picked by tags and
+-- segments, with a suggested action and cross-sell items
+
+CREATE TABLE profile.tag_actions (
+    tag      text PRIMARY KEY REFERENCES profile.tags (tag) ON UPDATE CASCADE ON DELETE CASCADE,
+    action   text NOT NULL
+             CONSTRAINT tag_actions_action_check
+             CHECK (action OPERATOR(pg_catalog.=) ANY (ARRAY['win_back', 'upsell', 'convert', 'retain', 'cross_sell'])),
+    priority integer NOT NULL DEFAULT 100
+);
+
+COMMENT ON TABLE profile.tag_actions IS
+    'Your action map: the action (and priority, lowest first) of a tag, over the action in profile.tags';
+
+SELECT pg_catalog.pg_extension_config_dump('profile.tag_actions', '');
+GRANT SELECT ON profile.tag_actions TO PUBLIC;
+
+-- the default priority of an action: win back first, then retain, convert,
+-- upsell, cross-sell
+CREATE FUNCTION profile.action_priority(action text)
+    RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE action WHEN 'win_back' THEN 10 WHEN 'retain' THEN 20 WHEN 'convert' THEN 30
+                       WHEN 'upsell' THEN 40 WHEN 'cross_sell' THEN 50 ELSE 100 END;
+
+COMMENT ON FUNCTION profile.action_priority(text) IS
+    'Default priority of a campaign action (lower first): win_back 10, retain 20, convert 30, upsell 40, cross_sell 50';
+
+CREATE FUNCTION profile.audience(
+    profile text,
+    tags text[] DEFAULT NULL,
+    segments text[] DEFAULT NULL,
+    exclude text[] DEFAULT NULL,
+    rules_model text DEFAULT NULL,
+    n integer DEFAULT 3,
+    OUT customer_id text,
+    OUT matched_tags text[],
+    OUT segment text,
+    OUT action text,
+    OUT action_tag text,
+    OUT net_spend double precision,
+    OUT clv double precision,
+    OUT p_alive double precision,
+    OUT recommendations text[])
+    RETURNS SETOF record
+    LANGUAGE sql STABLE PARALLEL RESTRICTED
+    BEGIN ATOMIC
+        SELECT p.customer_id,
+               ARRAY(SELECT t.tag FROM pg_catalog.unnest(p.tags) AS t(tag)
+                     WHERE audience.tags IS NULL OR t.tag OPERATOR(pg_catalog.=) ANY (audience.tags)
+                     ORDER BY t.tag),
+               p.segment,
+               a.action,
+               a.tag,
+               p.net_spend,
+               p.clv,
+               p.p_alive,
+               CASE WHEN audience.rules_model IS NOT NULL THEN
+                   ARRAY(SELECT r.item FROM profile.recommend(audience.rules_model, p.categories, audience.n) r
+                         ORDER BY r.rank)
+               END
+        FROM profile.profiles p
+        LEFT JOIN LATERAL (
+            SELECT t.tag, COALESCE(x.action, g.action) AS action
+            FROM pg_catalog.unnest(p.tags) AS t(tag)
+                 JOIN profile.tags g ON g.tag OPERATOR(pg_catalog.=) t.tag
+                 LEFT JOIN profile.tag_actions x ON x.tag OPERATOR(pg_catalog.=) t.tag
+            WHERE (audience.tags IS NULL OR t.tag OPERATOR(pg_catalog.=) ANY (audience.tags))
+              AND (x.action IS NOT NULL OR g.action IS NOT NULL)
+            ORDER BY COALESCE(x.priority, profile.action_priority(g.action)), t.tag
+            LIMIT 1) a ON true
+        WHERE p.profile OPERATOR(pg_catalog.=) audience.profile
+          AND (audience.tags IS NULL OR p.tags OPERATOR(pg_catalog.&&) audience.tags)
+          AND (audience.segments IS NULL OR p.segment OPERATOR(pg_catalog.=) ANY (audience.segments))
+          AND (audience.exclude IS NULL OR NOT p.tags OPERATOR(pg_catalog.&&) audience.exclude)
+        ORDER BY p.clv DESC NULLS LAST, p.net_spend DESC, p.customer_id;
+    END;
+
+COMMENT ON FUNCTION profile.audience(text, text[], text[], text[], text, integer) IS
+    'Customers of a stored profile with any of the tags (and in the segments, without the excluded tags), their suggested action and cross-sell items';
+
+CREATE FUNCTION profile.audience_summary(
+    profile text,
+    tags text[] DEFAULT NULL,
+    segments text[] DEFAULT NULL,
+    exclude text[] DEFAULT NULL,
+    min_customers integer DEFAULT 10,
+    OUT action text,
+    OUT customers bigint,
+    OUT revenue_share double precision,
+    OUT avg_clv double precision,
+    OUT suppressed boolean)
+    RETURNS SETOF record
+    LANGUAGE sql STABLE PARALLEL RESTRICTED
+    BEGIN ATOMIC
+        WITH a AS (
+            SELECT COALESCE(x.action, 'none') AS action, x.net_spend, x.clv
+            FROM profile.audience(audience_summary.profile, audience_summary.tags,
+                                  audience_summary.segments, audience_summary.exclude) x),
+        total AS (
+            SELECT pg_catalog.sum(p.net_spend) AS revenue FROM profile.profiles p
+            WHERE p.profile OPERATOR(pg_catalog.=) audience_summary.profile),
+        g AS (
+            SELECT a.action, pg_catalog.count(*) AS customers, pg_catalog.sum(a.net_spend) AS revenue,
+                   pg_catalog.avg(a.clv) AS avg_clv
+            FROM a GROUP BY a.action)
+        SELECT g.action,
+               CASE WHEN g.customers OPERATOR(pg_catalog.>=) audience_summary.min_customers THEN g.customers END,
+               CASE WHEN g.customers OPERATOR(pg_catalog.>=) audience_summary.min_customers
+                    THEN g.revenue OPERATOR(pg_catalog./) NULLIF(total.revenue, 0::double precision) END,
+               CASE WHEN g.customers OPERATOR(pg_catalog.>=) audience_summary.min_customers THEN g.avg_clv END,
+               g.customers OPERATOR(pg_catalog.<) audience_summary.min_customers
+        FROM g CROSS JOIN total
+        ORDER BY profile.action_priority(g.action), g.action;
+    END;
+
+COMMENT ON FUNCTION profile.audience_summary(text, text[], text[], text[], integer) IS
+    'Size, revenue share and average CLV of an audience per suggested action; groups under min_customers are suppressed (NULL figures, suppressed = true)';

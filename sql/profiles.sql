@@ -490,6 +490,65 @@ SELECT (SELECT count(*) FROM (TABLE refreshed EXCEPT TABLE stored) a)
      + (SELECT count(*) FROM (TABLE stored EXCEPT TABLE refreshed) b) AS refreshed_vs_rebuilt;
 RESET client_min_messages;
 
+-- ---------------------------------------------------------------
+-- Audiences
+-- ---------------------------------------------------------------
+SELECT tag, count(*) AS customers FROM profile.profiles, unnest(tags) tag
+WHERE profile = 'main' GROUP BY tag ORDER BY tag;
+
+-- members: any of the tags, not excluded, in the segments; as plain SQL
+SELECT count(*) AS members,
+       (SELECT count(*) FROM profile.profiles WHERE profile = 'main'
+          AND tags && ARRAY['big_basket', 'lapsing_champion'] AND NOT tags && ARRAY['new_customer']) AS plain_sql,
+       (SELECT count(*) FROM (SELECT customer_id FROM profile.audience('main', ARRAY['big_basket', 'lapsing_champion'],
+                                                               exclude => ARRAY['new_customer'])
+                              EXCEPT SELECT customer_id FROM profile.profiles WHERE profile = 'main'
+                                AND tags && ARRAY['big_basket', 'lapsing_champion'] AND NOT tags && ARRAY['new_customer']) d) AS differing
+FROM profile.audience('main', ARRAY['big_basket', 'lapsing_champion'], exclude => ARRAY['new_customer']);
+CREATE TABLE seg AS SELECT segment FROM profile.profiles WHERE profile = 'main' AND 'loyal' = ANY (tags)
+GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1;
+SELECT count(*) AS in_segment,
+       (SELECT count(*) FROM profile.profiles WHERE profile = 'main' AND tags && ARRAY['loyal']
+          AND segment = (TABLE seg)) AS plain_sql
+FROM profile.audience('main', ARRAY['loyal'], segments => ARRAY[(TABLE seg)]);
+
+-- the action: of the matched tag first by priority (retain 20 before
+-- cross_sell 50), unless the action map says otherwise
+SELECT action, action_tag, count(*),
+       count(*) FILTER (WHERE matched_tags @> ARRAY['big_basket', 'loyal']) AS with_both
+FROM profile.audience('main', ARRAY['big_basket', 'loyal'])
+GROUP BY 1, 2 ORDER BY 1, 2;
+INSERT INTO profile.tag_actions (tag, action, priority) VALUES ('big_basket', 'upsell', 1);
+SELECT action, action_tag, count(*),
+       count(*) FILTER (WHERE matched_tags @> ARRAY['big_basket', 'loyal']) AS with_both
+FROM profile.audience('main', ARRAY['big_basket', 'loyal'])
+GROUP BY 1, 2 ORDER BY 1, 2;
+DELETE FROM profile.tag_actions;
+
+-- cross-sell items from a rule model mined on categories: the customer's
+-- categories are the basket
+SELECT rules > 0 AS has_rules FROM profile.rules_fit('cp_cat_rules',
+    $q$SELECT order_id, coalesce(category, 'unknown') FROM store_lines WHERE amount >= 0$q$, 0.05, 0.1);
+SELECT count(*) AS customers,
+       count(*) FILTER (WHERE a.recommendations = ARRAY(SELECT r.item FROM profile.recommend('cp_cat_rules', p.categories, 2) r ORDER BY r.rank)) AS same_as_recommend,
+       count(*) FILTER (WHERE cardinality(a.recommendations) > 0) AS with_items,
+       count(*) FILTER (WHERE a.recommendations && p.categories) AS recommending_bought
+FROM profile.audience('main', ARRAY['big_basket', 'lapsing_champion'], rules_model => 'cp_cat_rules', n => 2) a
+JOIN profile.profiles p ON p.profile = 'main' AND p.customer_id = a.customer_id;
+
+-- the summary per action, with the privacy floor: groups under
+-- min_customers show no figures
+WITH a AS (SELECT * FROM profile.audience('main', ARRAY['big_basket', 'lapsing_champion', 'returner']))
+SELECT s.action, s.customers, s.suppressed,
+       round(s.revenue_share::numeric, 9) = round((SELECT sum(net_spend) FROM a WHERE coalesce(a.action, 'none') = s.action)::numeric
+             / (SELECT sum(net_spend) FROM profile.profiles WHERE profile = 'main')::numeric, 9) AS revenue_share_ok,
+       (SELECT count(*) FROM a WHERE coalesce(a.action, 'none') = s.action) AS actual
+FROM profile.audience_summary('main', ARRAY['big_basket', 'lapsing_champion', 'returner'], min_customers => 5) s;
+SELECT action, customers, revenue_share, suppressed
+FROM profile.audience_summary('main', ARRAY['big_basket', 'lapsing_champion', 'returner'], min_customers => 1000);
+SELECT count(*) AS nobody FROM profile.audience('no_such_profile');
+DELETE FROM profile.models WHERE name = 'cp_cat_rules';
+
 -- the stored rows are what profiles_compute gives for the stored states
 SELECT count(*) AS differing FROM (SELECT * FROM stored EXCEPT SELECT * FROM profile.profiles_compute('main')) d;
 
