@@ -2050,9 +2050,9 @@ CREATE FUNCTION profile.audience(
     LANGUAGE sql STABLE PARALLEL RESTRICTED
     BEGIN ATOMIC
         SELECT p.customer_id,
-               ARRAY(SELECT t.tag FROM pg_catalog.unnest(p.tags) AS t(tag)
-                     WHERE audience.tags IS NULL OR t.tag OPERATOR(pg_catalog.=) ANY (audience.tags)
-                     ORDER BY t.tag),
+               ARRAY(SELECT u FROM pg_catalog.unnest(p.tags) AS u
+                     WHERE audience.tags IS NULL OR u OPERATOR(pg_catalog.=) ANY (audience.tags)
+                     ORDER BY u),
                p.segment,
                a.action,
                a.tag,
@@ -2065,13 +2065,13 @@ CREATE FUNCTION profile.audience(
                END
         FROM profile.profiles p
         LEFT JOIN LATERAL (
-            SELECT t.tag, COALESCE(x.action, g.action) AS action
-            FROM pg_catalog.unnest(p.tags) AS t(tag)
-                 JOIN profile.tags g ON g.tag OPERATOR(pg_catalog.=) t.tag
-                 LEFT JOIN profile.tag_actions x ON x.tag OPERATOR(pg_catalog.=) t.tag
-            WHERE (audience.tags IS NULL OR t.tag OPERATOR(pg_catalog.=) ANY (audience.tags))
+            SELECT u AS tag, COALESCE(x.action, g.action) AS action
+            FROM pg_catalog.unnest(p.tags) AS u
+                 JOIN profile.tags g ON g.tag OPERATOR(pg_catalog.=) u
+                 LEFT JOIN profile.tag_actions x ON x.tag OPERATOR(pg_catalog.=) u
+            WHERE (audience.tags IS NULL OR u OPERATOR(pg_catalog.=) ANY (audience.tags))
               AND (x.action IS NOT NULL OR g.action IS NOT NULL)
-            ORDER BY COALESCE(x.priority, profile.action_priority(g.action)), t.tag
+            ORDER BY COALESCE(x.priority, profile.action_priority(g.action)), u
             LIMIT 1) a ON true
         WHERE p.profile OPERATOR(pg_catalog.=) audience.profile
           AND (audience.tags IS NULL OR p.tags OPERATOR(pg_catalog.&&) audience.tags)
