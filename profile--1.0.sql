@@ -1645,6 +1645,7 @@ COMMENT ON FUNCTION profile.behaviour_finalfn(bytea) IS
 CREATE AGGREGATE profile.behaviour(ordered_at timestamptz, amount double precision, category text) (
     SFUNC = profile.behaviour_transfn,
     STYPE = bytea,
+    SSPACE = 2048,
     COMBINEFUNC = profile.behaviour_combinefn,
     FINALFUNC = profile.behaviour_finalfn,
     PARALLEL = SAFE
@@ -1654,6 +1655,7 @@ CREATE AGGREGATE profile.behaviour(ordered_at timestamptz, amount double precisi
                                    list_amount double precision) (
     SFUNC = profile.behaviour_transfn,
     STYPE = bytea,
+    SSPACE = 2048,
     COMBINEFUNC = profile.behaviour_combinefn,
     FINALFUNC = profile.behaviour_finalfn,
     PARALLEL = SAFE
@@ -1663,6 +1665,7 @@ CREATE AGGREGATE profile.behaviour(ordered_at timestamptz, amount double precisi
                                    list_amount double precision, channel text) (
     SFUNC = profile.behaviour_transfn,
     STYPE = bytea,
+    SSPACE = 2048,
     COMBINEFUNC = profile.behaviour_combinefn,
     FINALFUNC = profile.behaviour_finalfn,
     PARALLEL = SAFE
@@ -1672,6 +1675,7 @@ CREATE AGGREGATE profile.behaviour(ordered_at timestamptz, amount double precisi
                                    list_amount double precision, channel text, order_id bigint) (
     SFUNC = profile.behaviour_transfn,
     STYPE = bytea,
+    SSPACE = 2048,
     COMBINEFUNC = profile.behaviour_combinefn,
     FINALFUNC = profile.behaviour_finalfn,
     PARALLEL = SAFE
@@ -1681,6 +1685,7 @@ CREATE AGGREGATE profile.behaviour(ordered_at timestamptz, amount double precisi
                                    list_amount double precision, channel text, order_id text) (
     SFUNC = profile.behaviour_transfn,
     STYPE = bytea,
+    SSPACE = 2048,
     COMBINEFUNC = profile.behaviour_combinefn,
     FINALFUNC = profile.behaviour_finalfn,
     PARALLEL = SAFE

@@ -151,7 +151,8 @@ group_find(const BehaviourState *state, uint32 kind, const char *name, uint32 le
 	const char *names = behaviour_names(state);
 
 	for (uint32 i = 0; i < state->ngroups; i++)
-		if (groups[i].kind == kind && groups[i].name_len == len &&
+		if (groups[i].name_len == len && groups[i].kind == kind &&
+			(len == 0 || names[groups[i].name_off] == name[0]) &&
 			memcmp(names + groups[i].name_off, name, len) == 0)
 			return (int32) i;
 	return -1;
@@ -767,8 +768,18 @@ profile_behaviour_transfn(PG_FUNCTION_ARGS)
 	if (nargs >= 6)
 		arg_text(fcinfo, 5, &row.channel, &row.channel_len);
 	if (nargs >= 7)
+	{
+		/* the order id's type, looked up once per query */
+		if (fcinfo->flinfo->fn_extra == NULL)
+		{
+			Oid		   *type = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(Oid));
+
+			*type = get_fn_expr_argtype(fcinfo->flinfo, 6);
+			fcinfo->flinfo->fn_extra = type;
+		}
 		row.order_key = (int64) rfm_order_key(PG_GETARG_DATUM(6),
-											  get_fn_expr_argtype(fcinfo->flinfo, 6));
+											  *(Oid *) fcinfo->flinfo->fn_extra);
+	}
 	behaviour_check_row(&row);
 	PG_RETURN_BYTEA_P(behaviour_add(state, &row));
 }

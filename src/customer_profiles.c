@@ -29,7 +29,9 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
+#include "lib/stringinfo.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
@@ -112,163 +114,17 @@ struct ProfileRun
 	double	   *amounts;
 };
 
-/* The bytes of a category or channel value of any key type */
-static void
-key_bytes(Datum value, Oid typid, const char **data, int *len)
-{
-	if (typid == TEXTOID || typid == VARCHAROID || typid == BPCHAROID)
-	{
-		text	   *t = DatumGetTextPP(value);
-
-		*data = VARDATA_ANY(t);
-		*len = VARSIZE_ANY_EXHDR(t);
-	}
-	else
-	{
-		Oid			outfunc;
-		bool		isvarlena;
-
-		getTypeOutputInfo(typid, &outfunc, &isvarlena);
-		*data = OidOutputFunctionCall(outfunc, value);
-		*len = strlen(*data);
-	}
-}
-
 /*
- * profile_run_read: fold the rows of a query (the columns of
- * profile.customer_profiles) into the customers' states.  With text_ids the
- * customers are keyed by the text of their id (stored profiles).
+ * Add a customer's state (copied) under an id key; the id must be new.
+ * Returns false for a key already there.
  */
-void
-profile_run_read(ProfileRun *run, const char *sql, bool text_ids)
+static bool
+add_state(ProfileRun *run, const ItemKey *key, BehaviourState *s)
 {
-	InnerQuery *query = inner_query_open(run->caller, sql, profile_columns,
-										 lengthof(profile_columns));
-	int			ncols = inner_query_ncolumns(query);
-	Oid			customer_type = getBaseType(inner_query_column_type(query, 0));
-	Oid			category_type = getBaseType(inner_query_column_type(query, 3));
-	Oid			channel_type = ncols >= 6 ? getBaseType(inner_query_column_type(query, 5)) : InvalidOid;
-	Oid			order_type = ncols >= 7 ? getBaseType(inner_query_column_type(query, 6)) : InvalidOid;
-	ItemKind	kind;
-	bool		ok;
-	const InnerBatch *batch;
-	MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext, "profile row",
-												 ALLOCSET_SMALL_SIZES);
+	int32		id = itemdict_intern(run->customers, key);
 
-	Oid			outfunc = InvalidOid;
-	bool		isvarlena;
-
-	kind = text_ids ? ITEM_TEXT : item_kind_of_type(customer_type, &ok);
-	if (text_ids)
-		getTypeOutputInfo(customer_type, &outfunc, &isvarlena);
-	if (run->customers == NULL)
-		run->customers = itemdict_create(kind, &run->budget);
-	{
-		StringInfoData buf;
-
-		initStringInfo(&buf);
-		for (int c = 0; c < ncols; c++)
-			appendStringInfo(&buf, "%s%s", c > 0 ? ", " : "",
-							 format_type_be(inner_query_column_type(query, c)));
-		run->query_columns = buf.data;
-	}
-	run->columns = (ncols >= 5 ? BEHAVIOUR_HAS_LIST : 0) |
-		(ncols >= 6 ? BEHAVIOUR_HAS_CHANNEL : 0) |
-		(ncols >= 7 ? BEHAVIOUR_HAS_ORDER : 0);
-
-	while ((batch = inner_query_fetch(query)) != NULL)
-	{
-		for (int i = 0; i < batch->nrows; i++)
-		{
-			BehaviourRow row;
-			ItemKey		key;
-			int32		id;
-			BehaviourState *state;
-			MemoryContext oldcxt;
-
-			if (batch->nulls[0][i])
-			{
-				run->skipped_no_customer++;
-				continue;
-			}
-			if (batch->nulls[1][i] || batch->nulls[2][i] ||
-				(ncols >= 7 && batch->nulls[6][i]))
-			{
-				run->skipped_null++;
-				continue;
-			}
-			oldcxt = MemoryContextSwitchTo(rowcxt);
-			memset(&row, 0, sizeof(row));
-			row.ordered_at = DatumGetTimestampTz(batch->values[1][i]);
-			row.amount = DatumGetFloat8(batch->values[2][i]);
-			if (!batch->nulls[3][i])
-				key_bytes(batch->values[3][i], category_type, &row.category, &row.category_len);
-			if (ncols >= 5 && !batch->nulls[4][i])
-			{
-				row.has_list = true;
-				row.list_amount = DatumGetFloat8(batch->values[4][i]);
-			}
-			if (ncols >= 6 && !batch->nulls[5][i])
-				key_bytes(batch->values[5][i], channel_type, &row.channel, &row.channel_len);
-			if (ncols >= 7)
-				row.order_key = (int64) rfm_order_key(batch->values[6][i], order_type);
-			behaviour_check_row(&row);
-			if (row.ordered_at > run->latest)
-				run->latest = row.ordered_at;
-			if (text_ids)
-			{
-				key.ival = 0;
-				key.bytes = OidOutputFunctionCall(outfunc, batch->values[0][i]);
-				key.len = strlen(key.bytes);
-			}
-			else
-				item_key_from_datum(kind, batch->values[0][i], customer_type, &key);
-			MemoryContextSwitchTo(oldcxt);
-			id = itemdict_intern(run->customers, &key);
-			if (id == run->nstates)
-			{
-				/* a new customer (ids are dense, in order of appearance) */
-				run->states = items_grow(run->states, &run->states_capacity, (Size) id + 1,
-										 sizeof(BehaviourState *), &run->budget, "customer states");
-				run->states[id] = behaviour_new(run->columns);
-				budget_reserve(&run->budget, VARSIZE(run->states[id]), "customer states");
-				run->nstates++;
-			}
-			state = behaviour_add(run->states[id], &row);
-			if (state != run->states[id])
-			{
-				budget_reserve(&run->budget, VARSIZE(state), "customer states");
-				budget_release(&run->budget, VARSIZE(run->states[id]));
-				pfree(run->states[id]);
-				run->states[id] = state;
-			}
-			MemoryContextReset(rowcxt);
-		}
-		CHECK_FOR_INTERRUPTS();
-	}
-	run->rows_read += inner_query_rows_read(query);
-	inner_query_close(query);
-	MemoryContextDelete(rowcxt);
-}
-
-/* profile_run_add_state: a stored customer's state (text id), copied */
-void
-profile_run_add_state(ProfileRun *run, const char *customer_id, Datum state)
-{
-	BehaviourState *s = behaviour_check(state);
-	ItemKey		key;
-	int32		id;
-
-	if (run->customers == NULL)
-		run->customers = itemdict_create(ITEM_TEXT, &run->budget);
-	key.ival = 0;
-	key.bytes = customer_id;
-	key.len = strlen(customer_id);
-	id = itemdict_intern(run->customers, &key);
 	if (id != run->nstates)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("customer \"%s\" is stored twice", customer_id)));
+		return false;
 	run->states = items_grow(run->states, &run->states_capacity, (Size) id + 1,
 							 sizeof(BehaviourState *), &run->budget, "customer states");
 	budget_reserve(&run->budget, VARSIZE(s), "customer states");
@@ -279,6 +135,166 @@ profile_run_add_state(ProfileRun *run, const char *customer_id, Datum state)
 	for (uint32 i = 0; i < s->order_capacity; i++)
 		if (s->orders[i].lines + s->orders[i].returns > 0 && s->orders[i].at > run->latest)
 			run->latest = s->orders[i].at;
+	return true;
+}
+
+/* What a cast of an inner query column to the aggregate's argument reads */
+static const char *
+order_cast(Oid typid)
+{
+	switch (typid)
+	{
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+			return "pg_catalog.int8";
+		default:
+			return "pg_catalog.text";
+	}
+}
+
+/*
+ * profile_run_read: the customers' states from a query (the columns of
+ * profile.customer_profiles).  The query runs inside
+ *   SELECT c1, profile.behaviour(c2, c3, c4 [, c5 [, c6 [, c7]]])
+ *   FROM (<query>) AS q(c1, ...) GROUP BY c1
+ * so the executor folds the rows into the aggregate's states and only one
+ * row per customer comes back.  With text_ids the customers are keyed by
+ * the text of their id (stored profiles).
+ */
+void
+profile_run_read(ProfileRun *run, const char *sql, bool text_ids)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	InnerQuery *shape;
+	int			ncols;
+	Oid			types[lengthof(profile_columns)];
+	StringInfoData buf;
+	StringInfoData agg;
+	ItemKind	kind;
+	bool		ok;
+	Oid			outfunc = InvalidOid;
+	bool		isvarlena;
+	SPIPlanPtr	plan;
+	Portal		portal;
+	int			guc_level;
+
+	/* the shape: checked as every inner query is, without reading a row */
+	inner_query_check(run->caller, sql);
+	shape = inner_query_open(run->caller, psprintf("SELECT * FROM (\n%s\n) AS q LIMIT 0", sql),
+							 profile_columns, lengthof(profile_columns));
+	ncols = inner_query_ncolumns(shape);
+	initStringInfo(&buf);
+	for (int c = 0; c < ncols; c++)
+	{
+		types[c] = getBaseType(inner_query_column_type(shape, c));
+		appendStringInfo(&buf, "%s%s", c > 0 ? ", " : "",
+						 format_type_be(inner_query_column_type(shape, c)));
+	}
+	inner_query_close(shape);
+	run->query_columns = buf.data;
+
+	kind = text_ids ? ITEM_TEXT : item_kind_of_type(types[0], &ok);
+	if (text_ids)
+		getTypeOutputInfo(types[0], &outfunc, &isvarlena);
+	if (run->customers == NULL)
+		run->customers = itemdict_create(kind, &run->budget);
+
+	initStringInfo(&agg);
+	appendStringInfoString(&agg, "SELECT q.c1, profile.behaviour(q.c2::pg_catalog.timestamptz, "
+						   "q.c3::pg_catalog.float8, q.c4::pg_catalog.text");
+	if (ncols >= 5)
+		appendStringInfoString(&agg, ", q.c5::pg_catalog.float8");
+	if (ncols >= 6)
+		appendStringInfoString(&agg, ", q.c6::pg_catalog.text");
+	if (ncols >= 7)
+		appendStringInfo(&agg, ", q.c7::%s", order_cast(types[6]));
+	appendStringInfo(&agg, ") FROM (\n%s\n) AS q(c1", sql);
+	for (int c = 2; c <= ncols; c++)
+		appendStringInfo(&agg, ", c%d", c);
+	appendStringInfoString(&agg, ") GROUP BY q.c1");
+
+	/*
+	 * The executor's hash table of states may use the memory budget (as
+	 * work_mem, for this query only): below work_mem's usual few MB it
+	 * would spill to disk and read the rows again.
+	 */
+	guc_level = NewGUCNestLevel();
+	(void) set_config_option("work_mem", psprintf("%d", profile_memory_budget_kb),
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("hash_mem_multiplier", "1", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	plan = SPI_prepare(agg.data, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, 1024);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			HeapTuple	tuple = SPI_tuptable->vals[r];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			bool		id_null,
+						state_null;
+			Datum		id = SPI_getbinval(tuple, desc, 1, &id_null);
+			Datum		state = SPI_getbinval(tuple, desc, 2, &state_null);
+			MemoryContext spicxt = MemoryContextSwitchTo(cxt);
+			BehaviourState *s;
+			ItemKey		key;
+
+			if (state_null)
+			{
+				MemoryContextSwitchTo(spicxt);
+				continue;
+			}
+			s = behaviour_check(state);
+			run->rows_read += s->lines + s->return_lines + s->skipped;
+			if (id_null)
+				run->skipped_no_customer += s->lines + s->return_lines + s->skipped;
+			else
+			{
+				run->skipped_null += s->skipped;
+				if (text_ids)
+				{
+					key.ival = 0;
+					key.bytes = OidOutputFunctionCall(outfunc, id);
+					key.len = strlen(key.bytes);
+				}
+				else
+					item_key_from_datum(kind, id, types[0], &key);
+				if (!add_state(run, &key, s))
+					elog(ERROR, "a customer came back twice from GROUP BY");
+			}
+			MemoryContextSwitchTo(spicxt);
+		}
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_cursor_close(portal);
+	SPI_finish();
+	AtEOXact_GUC(true, guc_level);
+}
+
+/* profile_run_add_state: a stored customer's state (text id), copied */
+void
+profile_run_add_state(ProfileRun *run, const char *customer_id, Datum state)
+{
+	ItemKey		key;
+
+	if (run->customers == NULL)
+		run->customers = itemdict_create(ITEM_TEXT, &run->budget);
+	key.ival = 0;
+	key.bytes = customer_id;
+	key.len = strlen(customer_id);
+	if (!add_state(run, &key, behaviour_check(state)))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("customer \"%s\" is stored twice", customer_id)));
 }
 
 /* ---- population ---- */
