@@ -220,6 +220,12 @@ SELECT count(*) FILTER (WHERE ok) AS accepted, count(*) FILTER (WHERE NOT ok) AS
 FROM (SELECT i, profile_test_state_ok(set_byte(s, i, 255 - get_byte(s, i))) AS ok
       FROM (SELECT profile.behaviour(at, amt, cat, lst, ch, oid) AS s FROM tiny) x,
            generate_series(4, 103) i) y;
+-- a state of NULL rows only (no category, no spare room once compacted)
+-- merged with another
+SELECT (f).orders, (f).lines, (f).categories
+FROM (SELECT profile.behaviour_features(profile.behaviour_merge(s), '2026-01-01') AS f
+      FROM (SELECT profile.behaviour(NULL::timestamptz, 1, 'x') AS s
+            UNION ALL SELECT profile.behaviour('2025-06-01', 2, 'toys')) x) y;
 -- empty input: no state; features of no state are NULL
 SELECT profile.behaviour(at, amt, cat) IS NULL AS no_state FROM tiny WHERE false;
 SELECT profile.behaviour_features(NULL, now()) IS NULL AS no_features;

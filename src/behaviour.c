@@ -94,7 +94,7 @@ state_alloc(const BehaviourState *like, uint32 oc, uint32 gc, uint32 nc)
 		too_big();
 	state = palloc0(size);
 	if (like != NULL)
-		memcpy(state, like, offsetof(BehaviourState, orders));
+		memcpy(state, like, BEHAVIOUR_HEADER);
 	SET_VARSIZE(state, size);
 	state->order_capacity = oc;
 	state->group_capacity = gc;
@@ -131,13 +131,14 @@ static BehaviourState *
 state_resize(const BehaviourState *old, uint32 oc, uint32 gc, uint32 nc)
 {
 	BehaviourState *state = state_alloc(old, oc, gc, nc);
+	const BehaviourOrder *old_orders = behaviour_orders(old);
 
 	if (oc == old->order_capacity)
-		memcpy(state->orders, old->orders, sizeof(BehaviourOrder) * (Size) oc);
+		memcpy(behaviour_orders(state), old_orders, sizeof(BehaviourOrder) * (Size) oc);
 	else
 		for (uint32 i = 0; i < old->order_capacity; i++)
-			if (order_used(&old->orders[i]))
-				order_place(state->orders, oc, &old->orders[i]);
+			if (order_used(&old_orders[i]))
+				order_place(behaviour_orders(state), oc, &old_orders[i]);
 	memcpy(behaviour_groups(state), behaviour_groups(old),
 		   sizeof(BehaviourGroup) * (Size) old->ngroups);
 	memcpy(behaviour_names(state), behaviour_names(old), old->name_used);
@@ -171,16 +172,17 @@ group_get(BehaviourState **statep, uint32 kind, const char *name, uint32 len)
 	if (state->ngroups == state->group_capacity ||
 		(Size) state->name_used + len > state->name_capacity)
 	{
-		Size		nc = state->name_capacity;
+		/* a compacted state may have no spare room at all: start small */
+		Size		nc = Max(state->name_capacity, INITIAL_NAMES);
+		uint32		gc = state->group_capacity;
 
 		while (nc < (Size) state->name_used + len)
 			nc *= 2;
 		if (nc > MaxAllocSize)
 			too_big();
-		state = *statep = state_resize(state, state->order_capacity,
-									   state->ngroups == state->group_capacity ?
-									   state->group_capacity * 2 : state->group_capacity,
-									   (uint32) nc);
+		if (state->ngroups == gc)
+			gc = Max(gc * 2, INITIAL_GROUPS);
+		state = *statep = state_resize(state, state->order_capacity, gc, (uint32) nc);
 	}
 	group = &behaviour_groups(state)[state->ngroups];
 	group->name_off = state->name_used;
@@ -196,24 +198,26 @@ static BehaviourOrder *
 order_get(BehaviourState **statep, int64 key, TimestampTz at)
 {
 	BehaviourState *state = *statep;
+	BehaviourOrder *orders;
 	uint32		i;
 
 	if ((Size) (state->norders + 1) * 2 > state->order_capacity)
 		state = *statep = state_resize(state, state->order_capacity * 2,
 									   state->group_capacity, state->name_capacity);
+	orders = behaviour_orders(state);
 	for (i = order_slot(key, state->order_capacity);
-		 order_used(&state->orders[i]);
+		 order_used(&orders[i]);
 		 i = (i + 1) & (state->order_capacity - 1))
-		if (state->orders[i].key == key)
+		if (orders[i].key == key)
 		{
-			if (at < state->orders[i].at)
-				state->orders[i].at = at;
-			return &state->orders[i];
+			if (at < orders[i].at)
+				orders[i].at = at;
+			return &orders[i];
 		}
-	state->orders[i].key = key;
-	state->orders[i].at = at;
+	orders[i].key = key;
+	orders[i].at = at;
 	state->norders++;
-	return &state->orders[i];
+	return &orders[i];
 }
 
 void
@@ -310,7 +314,7 @@ behaviour_merge(BehaviourState *into, const BehaviourState *from)
 	}
 	for (uint32 o = 0; o < from->order_capacity; o++)
 	{
-		const BehaviourOrder *src = &from->orders[o];
+		const BehaviourOrder *src = &behaviour_orders(from)[o];
 		BehaviourOrder *order;
 
 		if (!order_used(src))
@@ -354,7 +358,7 @@ behaviour_check(Datum datum)
 	int64		lines = 0,
 				returns = 0;
 
-	if (size < offsetof(BehaviourState, orders))
+	if (size < BEHAVIOUR_HEADER)
 		bad_state("too short");
 	if (VARATT_IS_SHORT(raw) || ((uintptr_t) raw % MAXIMUM_ALIGNOF) != 0)
 	{
@@ -372,6 +376,7 @@ behaviour_check(Datum datum)
 	if (state->order_capacity < INITIAL_ORDERS || state->order_capacity > MAX_ORDER_CAPACITY ||
 		(state->order_capacity & (state->order_capacity - 1)) != 0 ||
 		state->group_capacity > MAX_GROUPS || state->name_capacity > MaxAllocSize ||
+		state->name_capacity % 8 != 0 ||
 		size != BEHAVIOUR_SIZE(state->order_capacity, state->group_capacity,
 							   state->name_capacity))
 		bad_state("size does not match capacities");
@@ -380,7 +385,7 @@ behaviour_check(Datum datum)
 		bad_state("counts above capacities");
 	for (uint32 i = 0; i < state->order_capacity; i++)
 	{
-		const BehaviourOrder *o = &state->orders[i];
+		const BehaviourOrder *o = &behaviour_orders(state)[i];
 
 		if (o->lines < 0 || o->returns < 0 || !finite_nonneg(o->spend))
 			bad_state("bad order");
@@ -419,7 +424,7 @@ behaviour_compact(const BehaviourState *state)
 
 	while ((Size) oc < (Size) state->norders * 2)
 		oc *= 2;
-	out = state_resize(state, oc, state->ngroups, state->name_used);
+	out = state_resize(state, oc, state->ngroups, TYPEALIGN(8, state->name_used));
 	return (bytea *) out;
 }
 
@@ -522,7 +527,7 @@ behaviour_features(const BehaviourState *state, TimestampTz as_of, int period_da
 	f->last_at = DT_NOBEGIN;
 	for (uint32 i = 0; i < state->order_capacity; i++)
 	{
-		const BehaviourOrder *o = &state->orders[i];
+		const BehaviourOrder *o = &behaviour_orders(state)[i];
 		DateADT		day;
 
 		if (!order_used(o))
@@ -664,7 +669,7 @@ behaviour_purchase_days(const BehaviourState *state, int32 *days, double *amount
 	local_clock_init(&clock);
 	for (uint32 i = 0; i < state->order_capacity; i++)
 	{
-		const BehaviourOrder *o = &state->orders[i];
+		const BehaviourOrder *o = &behaviour_orders(state)[i];
 		DateADT		day;
 
 		if (!order_used(o) || o->lines == 0)
@@ -739,13 +744,13 @@ profile_behaviour_transfn(PG_FUNCTION_ARGS)
 		state = (BehaviourState *) PG_GETARG_POINTER(0);
 		if (VARATT_IS_EXTENDED(state) ||
 			((uintptr_t) state % MAXIMUM_ALIGNOF) != 0 ||
-			VARSIZE(state) < offsetof(BehaviourState, orders) ||
+			VARSIZE(state) < BEHAVIOUR_HEADER ||
 			state->format != BEHAVIOUR_FORMAT || state->columns != columns ||
 			state->order_capacity < INITIAL_ORDERS ||
 			(state->order_capacity & (state->order_capacity - 1)) != 0 ||
 			(Size) state->norders * 2 > state->order_capacity ||
 			state->ngroups > state->group_capacity ||
-			state->name_used > state->name_capacity ||
+			state->name_used > state->name_capacity || state->name_capacity % 8 != 0 ||
 			VARSIZE(state) != BEHAVIOUR_SIZE(state->order_capacity, state->group_capacity,
 											 state->name_capacity))
 			bad_state("not made by this function");

@@ -73,8 +73,11 @@ typedef struct BehaviourGroup
 
 /*
  * The state: a bytea whose bytes are its text form on Citus (fixed-width
- * fields), followed by orders[order_capacity], groups[group_capacity] and
- * the name pool (name_capacity bytes).  Unused capacity is zeroed.
+ * fields), followed by groups[group_capacity], the name pool
+ * (name_capacity bytes, a multiple of 8) and orders[order_capacity].
+ * Unused capacity is zeroed.  The groups and names come first, next to the
+ * header: every row looks its category and channel up there, so they
+ * share a few cache lines; the order table is probed once per row.
  */
 typedef struct BehaviourState
 {
@@ -97,23 +100,30 @@ typedef struct BehaviourState
 	double		returned;		/* minus the sum of negative amounts */
 	double		list_spend;		/* amounts of the list_lines */
 	double		discount_spend; /* of those, amounts paid below list */
-	BehaviourOrder orders[FLEXIBLE_ARRAY_MEMBER];
+	int64		data[FLEXIBLE_ARRAY_MEMBER];	/* groups, names, orders */
 } BehaviourState;
 
+#define BEHAVIOUR_HEADER	offsetof(BehaviourState, data)
 #define BEHAVIOUR_SIZE(oc, gc, nc) \
-	(offsetof(BehaviourState, orders) + sizeof(BehaviourOrder) * (Size) (oc) + \
-	 sizeof(BehaviourGroup) * (Size) (gc) + (Size) (nc))
+	(BEHAVIOUR_HEADER + sizeof(BehaviourGroup) * (Size) (gc) + (Size) (nc) + \
+	 sizeof(BehaviourOrder) * (Size) (oc))
 
 static inline BehaviourGroup *
 behaviour_groups(const BehaviourState *state)
 {
-	return (BehaviourGroup *) (state->orders + state->order_capacity);
+	return (BehaviourGroup *) state->data;
 }
 
 static inline char *
 behaviour_names(const BehaviourState *state)
 {
 	return (char *) (behaviour_groups(state) + state->group_capacity);
+}
+
+static inline BehaviourOrder *
+behaviour_orders(const BehaviourState *state)
+{
+	return (BehaviourOrder *) (behaviour_names(state) + state->name_capacity);
 }
 
 /* One row, as the aggregate and the one-call function read it */

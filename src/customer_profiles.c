@@ -133,8 +133,12 @@ add_state(ProfileRun *run, const ItemKey *key, BehaviourState *s)
 	run->nstates++;
 	run->columns = s->columns;
 	for (uint32 i = 0; i < s->order_capacity; i++)
-		if (s->orders[i].lines + s->orders[i].returns > 0 && s->orders[i].at > run->latest)
-			run->latest = s->orders[i].at;
+	{
+		const BehaviourOrder *o = &behaviour_orders(s)[i];
+
+		if (o->lines + o->returns > 0 && o->at > run->latest)
+			run->latest = o->at;
+	}
 	return true;
 }
 
