@@ -591,3 +591,10 @@ RESET profile.memory_budget;
 -- clean up what later files could see
 DELETE FROM profile.models WHERE name IN ('cp_rfm', 'cp_km', 'cp_clv');
 DELETE FROM profile.tags WHERE NOT preset;
+
+-- free items only (zero spend): shares and affinities 0, price percentile
+-- NULL, never NaN
+SELECT customer_id, spend, category_shares, category_affinity, price_percentile, avg_order_value
+FROM profile.customer_profiles($q$SELECT * FROM (VALUES (1, timestamptz '2025-01-01', 0.0, 'x'),
+                                                      (2, timestamptz '2025-01-02', 5.0, 'y')) v$q$)
+ORDER BY customer_id;

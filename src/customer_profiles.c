@@ -454,6 +454,25 @@ population(ProfileRun *run, Profile *profiles, const int32 *sorted, int32 n)
 	pfree(name_rank);
 }
 
+/*
+ * A customer's share of spend in a group, and its affinity (the share over
+ * the population's share).  Zero spend (free items only) gives 0, never
+ * NaN.
+ */
+static inline double
+spend_share(double part, double whole)
+{
+	return whole > 0 ? part / whole : 0.0;
+}
+
+static double
+affinity_of(const ProfileRun *run, int32 category, double share)
+{
+	double		population = spend_share(run->category_spend[category], run->spend);
+
+	return population > 0 ? share / population : 0.0;
+}
+
 /* ---- models ---- */
 
 
@@ -547,8 +566,8 @@ category_measures(const ProfileRun *run, const BehaviourState *s, const char *na
 		{
 			int32		id = category_id(run->categories, s, &groups[g], false);
 
-			*share = groups[g].spend / s->spend;
-			*affinity = *share / (run->category_spend[id] / run->spend);
+			*share = spend_share(groups[g].spend, s->spend);
+			*affinity = affinity_of(run, id, *share);
 			return;
 		}
 }
@@ -618,13 +637,12 @@ profile_compute(const ProfileRun *run, Models *models, int32 c, TimestampTz as_o
 	if (n > 0)
 	{
 		PROFILE_TEXT(p, TAG_TOP_CATEGORY) = group_name(s, order[0]);
-		v[TAG_TOP_CATEGORY_SHARE] = groups[order[0]].spend / s->spend;
+		v[TAG_TOP_CATEGORY_SHARE] = spend_share(groups[order[0]].spend, s->spend);
 	}
 	for (int i = 0; i < n; i++)
 	{
 		int32		id = category_id(run->categories, s, &groups[order[i]], false);
-		double		affinity = (groups[order[i]].spend / s->spend) /
-			(run->category_spend[id] / run->spend);
+		double		affinity = affinity_of(run, id, spend_share(groups[order[i]].spend, s->spend));
 
 		if (affinity > best && !behaviour_nearly_equal(affinity, best))
 		{
@@ -827,13 +845,13 @@ category_arrays(const ProfileRun *run, const BehaviourState *s, int32 *order,
 	for (int i = 0; i < n; i++)
 	{
 		const BehaviourGroup *g = &groups[order[i]];
-		double		share = g->spend / s->spend;
+		double		share = spend_share(g->spend, s->spend);
 		int32		id = category_id(run->categories, s, g, false);
 
 		a[i] = PointerGetDatum(cstring_to_text_with_len(behaviour_names(s) + g->name_off,
 														 g->name_len));
 		b[i] = Float8GetDatum(share);
-		c[i] = Float8GetDatum(share / (run->category_spend[id] / run->spend));
+		c[i] = Float8GetDatum(affinity_of(run, id, share));
 	}
 	*names = PointerGetDatum(construct_array(a, n, TEXTOID, -1, false, TYPALIGN_INT));
 	*shares = PointerGetDatum(construct_array(b, n, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
@@ -855,7 +873,7 @@ channel_array(const BehaviourState *s, int32 *order, bool names)
 		a[i] = names ?
 			PointerGetDatum(cstring_to_text_with_len(behaviour_names(s) + g->name_off,
 													 g->name_len)) :
-			Float8GetDatum(g->spend / s->spend);
+			Float8GetDatum(spend_share(g->spend, s->spend));
 	}
 	return PointerGetDatum(names ?
 						   construct_array(a, n, TEXTOID, -1, false, TYPALIGN_INT) :
