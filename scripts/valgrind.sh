@@ -45,6 +45,10 @@ while [ $# -gt 0 ]; do
 done
 
 PROFILE_PACKAGES+=(valgrind)
+server_kind="$("$PG_CONFIG" --version)"
+"$PG_CONFIG" --configure | grep -q -- '--enable-cassert' && server_kind+=", --enable-cassert"
+"$PG_CONFIG" --cppflags | grep -q -- '-DUSE_VALGRIND' && server_kind+=", USE_VALGRIND"
+say "server: $PG_BIN ($server_kind)"
 install_deps
 build_install "-g -DUSE_ASSERT_CHECKING"
 start_cluster
@@ -55,10 +59,18 @@ as_pg "$PG_BIN/pg_ctl" -D "$PROFILE_PGTMP/data" -w stop >/dev/null
 VGDIR=$PROFILE_PGTMP/valgrind
 mkdir -p "$VGDIR"
 cp scripts/valgrind.supp "$PROFILE_PGTMP/valgrind.supp"
+# A server built from source (PROFILE_PG_BIN) needs its own tree's
+# src/tools/valgrind.supp: pg_config's Makefile.global names that tree
+# (PROFILE_PG_SRC overrides it)
+pg_src=${PROFILE_PG_SRC:-$(sed -n 's/^abs_top_srcdir *= *//p' "$(dirname "$("$PG_CONFIG" --pgxs)")/../Makefile.global" 2>/dev/null || true)}
+if [ -n "$pg_src" ] && [ -f "$pg_src/src/tools/valgrind.supp" ]; then
+    cat "$pg_src/src/tools/valgrind.supp" >> "$PROFILE_PGTMP/valgrind.supp"
+    say "with the server's suppressions, $pg_src/src/tools/valgrind.supp"
+fi
 [ "$(id -u)" -eq 0 ] && chown -R postgres: "$VGDIR" "$PROFILE_PGTMP/valgrind.supp"
 say "starting the postmaster under valgrind"
 as_pg valgrind --quiet --tool=memcheck --trace-children=yes --leak-check=no \
-    --error-exitcode=128 --num-callers=40 --read-var-info=no \
+    --error-exitcode=128 --num-callers=40 --read-var-info=no --fullpath-after= \
     --suppressions="$PROFILE_PGTMP/valgrind.supp" \
     --log-file="$VGDIR/%p.log" \
     "$PG_BIN/postgres" -D "$PROFILE_PGTMP/data" -c jit=off > "$PROFILE_PGTMP/server.log" 2>&1 &
@@ -86,20 +98,23 @@ wait || true
 elapsed=$(( $(date +%s) - started ))
 
 # Each error block in a log starts with a line "==PID== <description>"
-# after a blank "==PID== " line, and ends with the next blank one.
+# after a blank "==PID== " line, and ends with the next blank one.  It is
+# ours when a frame is in profile.so or, as the extension is built with
+# -g and valgrind then names source files instead (full paths:
+# --fullpath-after=), in this tree's src/.
 report=$PROFILE_PGTMP/valgrind-profile.txt
 : > "$report"
 total=0 ours=0
 for f in "$VGDIR"/*.log; do
     [ -s "$f" ] || continue
-    counts=$(awk -v report="$report" -v file="$(basename "$f")" '
+    counts=$(awk -v report="$report" -v file="$(basename "$f")" -v src="$PROFILE_ROOT/src/" '
         /^==[0-9]+== *$/ { if (block != "") flush(); next }
         /^==[0-9]+== / { block = block $0 "\n"; next }
         END { if (block != "") flush(); print n, m }
         function flush() {
             if (block ~ /(Invalid|uninitialised|Uninitialised|unaddressable|Mismatched|overlap|free)/) {
                 n++
-                if (block ~ /profile\.so/) { m++; printf "--- %s\n%s", file, block >> report }
+                if (block ~ /profile\.so/ || index(block, src) > 0) { m++; printf "--- %s\n%s", file, block >> report }
             }
             block = ""
         }
@@ -121,10 +136,14 @@ if [ "$regress_rc" -ne 0 ] && [ -f "$PROFILE_PGTMP/regression.diffs" ]; then
     head -40 "$PROFILE_PGTMP/regression.diffs"
 fi
 echo "processes checked: $(ls "$VGDIR" | wc -l)"
-crashes=$(grep -cE 'terminated by signal|was terminated|PANIC' "$PROFILE_PGTMP/server.log" || true)
-echo "server crashes: $crashes"
+crashes=$(grep -cE 'terminated by signal|was terminated|PANIC|TRAP:' "$PROFILE_PGTMP/server.log" || true)
+echo "server crashes and failed assertions: $crashes"
+# a server built with --enable-cassert checks its memory contexts (writes
+# past a chunk's end, among others) and warns
+ctxwarn=$(grep -ciE 'problem in (alloc set|generation|slab)' "$PROFILE_PGTMP/server.log" || true)
+echo "memory context check warnings: $ctxwarn"
 if [ "$ours" -gt 0 ]; then
     cat "$report"
 fi
 echo "valgrind errors: $total in all, $ours with profile.so in the stack; $elapsed s (logs in build/valgrind)"
-[ "$ours" -eq 0 ] && [ "$crashes" -eq 0 ] && grep -qE 'tests (passed|failed)|All [0-9]+ tests passed' "$PROFILE_PGTMP/regress.log"
+[ "$ours" -eq 0 ] && [ "$crashes" -eq 0 ] && [ "$ctxwarn" -eq 0 ] && grep -qE 'tests (passed|failed)|All [0-9]+ tests passed' "$PROFILE_PGTMP/regress.log"
