@@ -57,12 +57,15 @@ build_install() {
     local cflags=${1:-}
     say "building and installing the extension"
     # make does not see a change of flags: objects built without -Werror
-    # would hide warnings from the test build.  Rebuild when they change.
+    # would hide warnings from the test build.  Nor a change of server
+    # (PROFILE_PG_BIN): its headers differ (a cassert build's, say).
+    # Rebuild when either changes.
+    local key="$PG_CONFIG $cflags"
     mkdir -p "$PROFILE_ROOT/build"
-    if [ "$(cat "$PROFILE_ROOT/build/.cflags" 2>/dev/null)" != "$cflags" ]; then
+    if [ "$(cat "$PROFILE_ROOT/build/.cflags" 2>/dev/null)" != "$key" ]; then
         make -C "$PROFILE_ROOT" -s PG_CONFIG="$PG_CONFIG" clean >/dev/null
         mkdir -p "$PROFILE_ROOT/build"
-        printf '%s' "$cflags" > "$PROFILE_ROOT/build/.cflags"
+        printf '%s' "$key" > "$PROFILE_ROOT/build/.cflags"
     fi
     make -C "$PROFILE_ROOT" -s -j2 PG_CONFIG="$PG_CONFIG" PG_CFLAGS="$cflags" all build/retailgen
     make -C "$PROFILE_ROOT" -s PG_CONFIG="$PG_CONFIG" install >/dev/null
