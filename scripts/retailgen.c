@@ -105,7 +105,7 @@ enum
 #define WEEKEND_MOVE	0.90	/* weekend shopper: weekday order moved to Sat/Sun */
 #define NIGHT_MOVE		0.80	/* night owl: time of day redrawn at night */
 #define SEEKER_RATE		0.80	/* discount seeker: share of lines discounted */
-#define LOYAL_SHARE		0.80	/* loyalist: line drawn from the loyal category */
+#define LOYAL_SHARE		0.85	/* loyalist: line drawn from the loyal category */
 #define PREMIUM_SHARE	0.90	/* premium: line moved to the category's top tier */
 #define PREMIUM_TIER	6		/* top tier: the dearest ceil(n / 6) of n products */
 
@@ -744,8 +744,11 @@ id_cmp(const void *a, const void *b)
 
 /*
  * Per category: its products in id order with their cumulative popularity,
- * and its top price tier (the ceil(n / PREMIUM_TIER) dearest by list price,
- * ties by id), in id order with their cumulative popularity.
+ * and its top price tier in id order with their cumulative popularity.  The
+ * tier is the ceil(m / PREMIUM_TIER) dearest by list price (ties by id) of
+ * the category's m products other than the planted 1..N_PLANTED, so that
+ * premium buyers do not shift the planted associations (m >= 1 since
+ * P >= 20).
  */
 static void
 setup_categories(const double *pop)
@@ -754,6 +757,7 @@ setup_categories(const double *pop)
 	{
 		Category   *k = &cats[c];
 		int32_t    *by_price;
+		long		m;
 
 		k->n = (opt_products - c + N_CATEGORIES - 1) / N_CATEGORIES;
 		k->ids = xrealloc(NULL, (size_t) k->n * sizeof(int32_t));
@@ -764,9 +768,12 @@ setup_categories(const double *pop)
 			k->cum[j] = (j ? k->cum[j - 1] : 0.0) + pop[k->ids[j] - 1];
 		}
 		by_price = xrealloc(NULL, (size_t) k->n * sizeof(int32_t));
-		memcpy(by_price, k->ids, (size_t) k->n * sizeof(int32_t));
-		qsort(by_price, (size_t) k->n, sizeof(int32_t), price_desc_cmp);
-		k->n_top = (k->n + PREMIUM_TIER - 1) / PREMIUM_TIER;
+		m = 0;
+		for (long j = 0; j < k->n; j++)
+			if (k->ids[j] > N_PLANTED)
+				by_price[m++] = k->ids[j];
+		qsort(by_price, (size_t) m, sizeof(int32_t), price_desc_cmp);
+		k->n_top = (m + PREMIUM_TIER - 1) / PREMIUM_TIER;
 		qsort(by_price, (size_t) k->n_top, sizeof(int32_t), id_cmp);
 		k->top_ids = by_price;
 		k->top_cum = xrealloc(NULL, (size_t) k->n_top * sizeof(double));
