@@ -6,13 +6,14 @@
  * Writes to stdout a psql script that creates and loads four tables
  * (customers, products, orders, order_lines) in one transaction.  The data
  * contains planted structure (customer groups with known behaviour,
- * product associations with known lift, seasonality, returns, guests) that
- * is documented in docs/retail-data.md, so that tests and the demo can check
- * that the analytics find it.
+ * behavioural traits independent of the groups, product associations with
+ * known lift, seasonality, returns, guests) that is documented in
+ * docs/retail-data.md, so that tests and the demo can check that the
+ * analytics find it.
  *
- * All randomness comes from src/prng.h, one independent stream per
- * customer, per customer order, per guest order and per product, so the
- * output is byte-identical for identical arguments.
+ * All randomness comes from src/prng.h, independent streams per customer,
+ * per customer's traits, per customer order, per guest order and per
+ * product, so the output is byte-identical for identical arguments.
  *
  * Build (from the repository root):
  *	  cc -O2 -Wall -Wextra -Werror -o build/retailgen scripts/retailgen.c -lm
@@ -37,6 +38,7 @@
 #define STREAM_GUEST	(UINT64_C(2) << 60) /* | guest number */
 #define STREAM_PRODUCT	(UINT64_C(3) << 60) /* | product_id */
 #define STREAM_PERMUTE	(UINT64_C(4) << 60) /* popularity permutation */
+#define STREAM_TRAIT	(UINT64_C(5) << 60) /* | customer_id */
 
 #define MAX_CUSTOMERS	100000000L	/* customer_id must fit in 27 bits */
 #define MAX_DAYS		36500L
@@ -88,6 +90,35 @@ static const double category_base[N_CATEGORIES] = {
 static const char *const channels[3] = {"store", "web", "app"};
 
 /*
+ * Planted traits: behaviours independent of the groups, each drawn with
+ * probability 0.10 per customer (guests have none) from the customer's
+ * trait stream.  Bit i of Customer.traits is trait_names[i].
+ */
+enum
+{
+	T_WEEKEND, T_NIGHT, T_DISCOUNT, T_LOYALIST, T_PREMIUM,
+	N_TRAITS
+};
+
+#define TRAIT(t)		(1u << (t))
+#define TRAIT_P			0.10	/* chance of each trait, independently */
+#define WEEKEND_MOVE	0.90	/* weekend shopper: weekday order moved to Sat/Sun */
+#define NIGHT_MOVE		0.80	/* night owl: time of day redrawn at night */
+#define SEEKER_RATE		0.80	/* discount seeker: share of lines discounted */
+#define LOYAL_SHARE		0.85	/* loyalist: line drawn from the loyal category */
+#define PREMIUM_SHARE	0.90	/* premium: line moved to the category's top tier */
+#define PREMIUM_TIER	6		/* top tier: the dearest ceil(n / 6) of n products */
+
+static const char *const trait_names[N_TRAITS] = {
+	"weekend_shopper", "night_owl", "discount_seeker", "category_loyalist",
+	"premium_buyer"
+};
+
+/* Night owls' hours 22, 23, 00, 01, 02, 03, 04, 05 (night = 22:00-05:59) */
+static const int night_hour[8] = {22, 23, 0, 1, 2, 3, 4, 5};
+static const int night_weight[8] = {30, 30, 20, 10, 4, 2, 2, 2};
+
+/*
  * Time-of-day weights per hour 00..23: peaks at 12-13 and 19-20, almost
  * nothing at 01-06.  Integer weights so the draw is exact.
  */
@@ -123,7 +154,20 @@ typedef struct Customer
 	int32_t		signup_day;		/* day index relative to window start */
 	uint8_t		region;
 	uint8_t		group;
+	uint8_t		traits;			/* TRAIT() bits */
+	uint8_t		loyal_category; /* meaningful with T_LOYALIST */
 } Customer;
+
+/* Products of one category by id, and its top price tier */
+typedef struct Category
+{
+	int32_t    *ids;
+	double	   *cum;			/* cumulative popularity over ids */
+	long		n;
+	int32_t    *top_ids;
+	double	   *top_cum;
+	long		n_top;
+} Category;
 
 static long opt_customers = 5000;
 static long opt_days = 730;
@@ -135,10 +179,13 @@ static int	end_y = 2026,
 static const char *opt_schema = "public";
 
 static double *day_weight;		/* [0, days) */
+static uint8_t *weekday;		/* [0, days): 0 = Sunday .. 6 = Saturday */
 static char *date_text;			/* [-SIGNUP_LEAD, days) x 10 chars */
 static double *pop_cum;			/* cumulative popularity, [0, products) */
 static int32_t *list_cents;		/* [1, products] */
+static Category cats[N_CATEGORIES];
 static int	hour_total;
+static int	night_total;
 
 static Order *orders;
 static size_t n_orders,
@@ -491,23 +538,59 @@ draw_weighted_day(ProfilePrng *rng, int lo, int hi)
 	}
 }
 
-static int32_t
-draw_product(ProfilePrng *rng)
+/* Night owl: seconds into the day, hour from night_weight */
+static int64_t
+draw_night_time(ProfilePrng *rng)
 {
-	double		u = prng_uniform(rng) * pop_cum[opt_products - 1];
+	int			r = (int) prng_below(rng, (uint64_t) night_total);
+	int			i = 0;
+
+	while (r >= night_weight[i])
+		r -= night_weight[i++];
+	return (int64_t) night_hour[i] * 3600 + (int64_t) prng_below(rng, 3600);
+}
+
+/* Index drawn with probability proportional to the increments of cum[0..n) */
+static long
+draw_cum(ProfilePrng *rng, const double *cum, long n)
+{
+	double		u = prng_uniform(rng) * cum[n - 1];
 	long		lo = 0,
-				hi = opt_products - 1;
+				hi = n - 1;
 
 	while (lo < hi)
 	{
 		long		mid = lo + (hi - lo) / 2;
 
-		if (pop_cum[mid] > u)
+		if (cum[mid] > u)
 			hi = mid;
 		else
 			lo = mid + 1;
 	}
-	return (int32_t) (lo + 1);
+	return lo;
+}
+
+static int32_t
+draw_product(ProfilePrng *rng)
+{
+	return (int32_t) (draw_cum(rng, pop_cum, opt_products) + 1);
+}
+
+/* A product of category c by popularity; top: from its top price tier */
+static int32_t
+draw_in_category(ProfilePrng *rng, int c, int top)
+{
+	const Category *k = &cats[c];
+
+	if (top)
+		return k->top_ids[draw_cum(rng, k->top_cum, k->n_top)];
+	return k->ids[draw_cum(rng, k->cum, k->n)];
+}
+
+static inline int
+category_of(int32_t product)
+{
+	return (int) ((product - 1) % N_CATEGORIES);
 }
 
 static int
@@ -541,10 +624,13 @@ add_planted(ProfilePrng *rng, Order *o, double p, int first, int count)
 
 /*
  * Fill order o (whose t and identity are set) from its own stream: channel,
- * regular lines, planted associations, quantities and discounts.
+ * regular lines, planted associations, quantities and discounts.  The
+ * customer's traits (0 for guests) steer the products and discounts; a
+ * customer without traits makes exactly the draws it made before traits.
  */
 static void
-gen_basket(ProfilePrng *rng, Order *o, double m, double lines_mean)
+gen_basket(ProfilePrng *rng, Order *o, double m, double lines_mean,
+		   unsigned traits, int loyal_category)
 {
 	int			u = (int) prng_below(rng, 10);
 	int			nreg;
@@ -559,7 +645,14 @@ gen_basket(ProfilePrng *rng, Order *o, double m, double lines_mean)
 		nreg = (int) (opt_products / 2);
 	while (o->nlines < nreg)
 	{
-		int32_t		p = draw_product(rng);
+		int32_t		p;
+
+		if ((traits & TRAIT(T_LOYALIST)) && prng_uniform(rng) < LOYAL_SHARE)
+			p = draw_in_category(rng, loyal_category, 0);
+		else
+			p = draw_product(rng);
+		if ((traits & TRAIT(T_PREMIUM)) && prng_uniform(rng) < PREMIUM_SHARE)
+			p = draw_in_category(rng, category_of(p), 1);
 
 		if (!basket_has(&lines[o->line_off], o->nlines, p))
 			basket_add(o, p);
@@ -577,7 +670,17 @@ gen_basket(ProfilePrng *rng, Order *o, double m, double lines_mean)
 		int			q = 1 + prng_poisson(rng, qmean);
 
 		l->quantity = q > 50 ? 50 : q;
-		if (prng_uniform(rng) < 0.15)
+		if (traits & TRAIT(T_DISCOUNT))
+		{
+			/* discount seeker: 20% or 30% off on most lines */
+			if (prng_uniform(rng) < SEEKER_RATE)
+			{
+				int			pct = 10 * (2 + (int) prng_below(rng, 2));
+
+				l->unit_cents = (int32_t) (((int64_t) l->list_cents * (100 - pct) + 50) / 100);
+			}
+		}
+		else if (prng_uniform(rng) < 0.15)
 		{
 			int			pct = 10 * (1 + (int) prng_below(rng, 3));
 
@@ -590,6 +693,7 @@ static void
 setup_calendar(long start_epoch_day)
 {
 	day_weight = xrealloc(NULL, (size_t) opt_days * sizeof(double));
+	weekday = xrealloc(NULL, (size_t) opt_days);
 	date_text = xrealloc(NULL, (size_t) (opt_days + SIGNUP_LEAD) * 10 + 1);
 	for (long i = -SIGNUP_LEAD; i < opt_days; i++)
 	{
@@ -608,10 +712,74 @@ setup_calendar(long start_epoch_day)
 			double		ww = wd == 6 ? 1.5 : wd == 0 ? 1.3 : 1.0;
 
 			day_weight[i] = mw * ww;
+			weekday[i] = (uint8_t) wd;
 		}
 	}
 	for (int h = 0; h < 24; h++)
 		hour_total += hour_weight[h];
+	for (int i = 0; i < 8; i++)
+		night_total += night_weight[i];
+}
+
+/* Dearer first, then by id */
+static int
+price_desc_cmp(const void *a, const void *b)
+{
+	int32_t		x = *(const int32_t *) a;
+	int32_t		y = *(const int32_t *) b;
+
+	if (list_cents[x] != list_cents[y])
+		return list_cents[x] > list_cents[y] ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	int32_t		x = *(const int32_t *) a;
+	int32_t		y = *(const int32_t *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Per category: its products in id order with their cumulative popularity,
+ * and its top price tier in id order with their cumulative popularity.  The
+ * tier is the ceil(m / PREMIUM_TIER) dearest by list price (ties by id) of
+ * the category's m products other than the planted 1..N_PLANTED, so that
+ * premium buyers do not shift the planted associations (m >= 1 since
+ * P >= 20).
+ */
+static void
+setup_categories(const double *pop)
+{
+	for (int c = 0; c < N_CATEGORIES; c++)
+	{
+		Category   *k = &cats[c];
+		int32_t    *by_price;
+		long		m;
+
+		k->n = (opt_products - c + N_CATEGORIES - 1) / N_CATEGORIES;
+		k->ids = xrealloc(NULL, (size_t) k->n * sizeof(int32_t));
+		k->cum = xrealloc(NULL, (size_t) k->n * sizeof(double));
+		for (long j = 0; j < k->n; j++)
+		{
+			k->ids[j] = (int32_t) (c + 1 + j * N_CATEGORIES);
+			k->cum[j] = (j ? k->cum[j - 1] : 0.0) + pop[k->ids[j] - 1];
+		}
+		by_price = xrealloc(NULL, (size_t) k->n * sizeof(int32_t));
+		m = 0;
+		for (long j = 0; j < k->n; j++)
+			if (k->ids[j] > N_PLANTED)
+				by_price[m++] = k->ids[j];
+		qsort(by_price, (size_t) m, sizeof(int32_t), price_desc_cmp);
+		k->n_top = (m + PREMIUM_TIER - 1) / PREMIUM_TIER;
+		qsort(by_price, (size_t) k->n_top, sizeof(int32_t), id_cmp);
+		k->top_ids = by_price;
+		k->top_cum = xrealloc(NULL, (size_t) k->n_top * sizeof(double));
+		for (long j = 0; j < k->n_top; j++)
+			k->top_cum[j] = (j ? k->top_cum[j - 1] : 0.0) + pop[k->top_ids[j] - 1];
+	}
 }
 
 static void
@@ -659,6 +827,7 @@ setup_products(void)
 		pop[perm[r - 1] - 1] = 1.0 / (double) r;
 	for (long i = 0; i < P; i++)
 		pop_cum[i] = (i ? pop_cum[i - 1] : 0.0) + pop[i];
+	setup_categories(pop);
 	free(perm);
 	free(pop);
 }
@@ -670,15 +839,49 @@ clampi(long v, long lo, long hi)
 }
 
 /*
+ * Weekend shopper: a weekday d is moved, with probability WEEKEND_MOVE, to
+ * the Saturday or the Sunday within 3 days of it (Saturday with chance
+ * 1.5/2.8, the ratio of their day weights), or to the other one when the
+ * first is outside [lo, hi); it stays when both are.  Weekend days stay.
+ */
+static int
+weekend_shift(ProfilePrng *rng, int d, int lo, int hi)
+{
+	int			wd = weekday[d];
+	int			sat,
+				sun,
+				first,
+				second;
+
+	if (wd == 0 || wd == 6 || prng_uniform(rng) >= WEEKEND_MOVE)
+		return d;
+	sat = wd >= 3 ? d + 6 - wd : d - wd - 1;
+	sun = wd >= 4 ? d + 7 - wd : d - wd;
+	if (prng_uniform(rng) * 2.8 < 1.5)
+		first = sat, second = sun;
+	else
+		first = sun, second = sat;
+	if (first >= lo && first < hi)
+		return first;
+	if (second >= lo && second < hi)
+		return second;
+	return d;
+}
+
+/*
  * One customer: group, region, spend multiplier and order times from the
- * customer's stream; each order's contents from its own order stream.
- * Returns the number of purchase orders.
+ * customer's stream; traits, the loyal category and the traits' moves of
+ * order times from the customer's trait stream; each order's contents from
+ * its own order stream.  Returns the number of purchase orders.
  */
 static long
 gen_customer(uint32_t cid, Customer *cust)
 {
 	ProfilePrng rng;
+	ProfilePrng trng;
+	unsigned	traits = 0;
 	int			D = (int) opt_days;
+	int			one_hi = clampi((long) floor(0.8 * D), 1, D);
 	int			g,
 				active_lo = 0,
 				active_hi = D,	/* process runs on days [lo, hi) */
@@ -690,6 +893,13 @@ gen_customer(uint32_t cid, Customer *cust)
 	int64_t		limit;			/* no order (incl. returns) at or after */
 	size_t		first_order = n_orders;
 	uint32_t	norders;
+
+	prng_seed_stream(&trng, opt_seed, STREAM_TRAIT | cid);
+	for (int t = 0; t < N_TRAITS; t++)
+		if (prng_uniform(&trng) < TRAIT_P)
+			traits |= TRAIT(t);
+	cust->traits = (uint8_t) traits;
+	cust->loyal_category = (uint8_t) prng_below(&trng, N_CATEGORIES);
 
 	prng_seed_stream(&rng, opt_seed, cid);
 	r = (int) prng_below(&rng, 1000);
@@ -710,6 +920,8 @@ gen_customer(uint32_t cid, Customer *cust)
 				int			hi = clampi(D - 90, lo + 1, D);
 
 				stop_day = lo + (int) prng_below(&rng, (uint64_t) (hi - lo));
+				if (traits & TRAIT(T_WEEKEND))
+					stop_day = weekend_shift(&trng, stop_day, lo, hi);
 				active_hi = stop_day;
 			}
 			break;
@@ -719,6 +931,8 @@ gen_customer(uint32_t cid, Customer *cust)
 				int			hi = clampi((long) floor(0.45 * D), lo + 1, D);
 
 				stop_day = lo + (int) prng_below(&rng, (uint64_t) (hi - lo));
+				if (traits & TRAIT(T_WEEKEND))
+					stop_day = weekend_shift(&trng, stop_day, lo, hi);
 				active_hi = stop_day;
 			}
 			break;
@@ -730,8 +944,7 @@ gen_customer(uint32_t cid, Customer *cust)
 	/* Order times (stored in the order array; contents filled below) */
 	if (g == G_ONE_TIMER)
 	{
-		int			hi = clampi((long) floor(0.8 * D), 1, D);
-		int			d = draw_weighted_day(&rng, 0, hi);
+		int			d = draw_weighted_day(&rng, 0, one_hi);
 
 		new_order()->t = (int64_t) d * SECS_PER_DAY + draw_time_of_day(&rng);
 	}
@@ -758,6 +971,32 @@ gen_customer(uint32_t cid, Customer *cust)
 		}
 	}
 	norders = (uint32_t) (n_orders - first_order);
+
+	/*
+	 * Traits that move order times.  Weekend shoppers' days stay in the
+	 * active period ([0, one_hi) for one-timers); the stop-day order of a
+	 * lapsing customer keeps its day (the stop day itself was moved above).
+	 * Night owls keep the day and get a night time.
+	 */
+	if (traits & (TRAIT(T_WEEKEND) | TRAIT(T_NIGHT)))
+	{
+		int			lo = g == G_ONE_TIMER ? 0 : active_lo;
+		int			hi = g == G_ONE_TIMER ? one_hi : active_hi;
+
+		for (uint32_t k = 0; k < norders; k++)
+		{
+			Order	   *o = &orders[first_order + k];
+			int			d = (int) (o->t / SECS_PER_DAY);
+			int64_t		tod = o->t % SECS_PER_DAY;
+
+			if ((traits & TRAIT(T_WEEKEND)) && !(stop_day >= 0 && k == norders - 1))
+				d = weekend_shift(&trng, d, lo, hi);
+			if ((traits & TRAIT(T_NIGHT)) && prng_uniform(&trng) < NIGHT_MOVE)
+				tod = draw_night_time(&trng);
+			o->t = (int64_t) d * SECS_PER_DAY + tod;
+		}
+	}
+
 	for (uint32_t k = 0; k < norders; k++)
 	{
 		int			d = (int) (orders[first_order + k].t / SECS_PER_DAY);
@@ -784,7 +1023,7 @@ gen_customer(uint32_t cid, Customer *cust)
 		o->customer_id = cid;
 		o->ordinal = k;
 		o->kind = 0;
-		gen_basket(&orng, o, m, groups[g].lines_mean);
+		gen_basket(&orng, o, m, groups[g].lines_mean, traits, cust->loyal_category);
 
 		/* 4% of orders: one line returned 1..30 days later */
 		has_return = prng_uniform(&orng) < 0.04;
@@ -828,7 +1067,7 @@ gen_guest(uint32_t gno)
 	o->customer_id = 0;
 	o->ordinal = gno;
 	o->kind = 0;
-	gen_basket(&rng, o, 1.0, groups[G_REGULAR].lines_mean);
+	gen_basket(&rng, o, 1.0, groups[G_REGULAR].lines_mean, 0, 0);
 }
 
 static int
@@ -938,7 +1177,7 @@ main(int argc, char **argv)
 	out_table("customers");
 	out_str(";\nCREATE TABLE ");
 	out_table("customers");
-	out_str(" (customer_id bigint NOT NULL, signup_date date NOT NULL, region text NOT NULL, planted_group text NOT NULL);\nCREATE TABLE ");
+	out_str(" (customer_id bigint NOT NULL, signup_date date NOT NULL, region text NOT NULL, planted_group text NOT NULL, planted_traits text[] NOT NULL, loyal_category text);\nCREATE TABLE ");
 	out_table("products");
 	out_str(" (product_id integer NOT NULL, name text NOT NULL, category text NOT NULL, list_price numeric(10,2) NOT NULL);\nCREATE TABLE ");
 	out_table("orders");
@@ -958,6 +1197,19 @@ main(int argc, char **argv)
 		out_str(regions[cust[c].region]);
 		out_char('\t');
 		out_str(groups[cust[c].group].name);
+		out_str("\t{");
+		for (int t = 0, n = 0; t < N_TRAITS; t++)
+			if (cust[c].traits & TRAIT(t))
+			{
+				if (n++)
+					out_char(',');
+				out_str(trait_names[t]);
+			}
+		out_str("}\t");
+		if (cust[c].traits & TRAIT(T_LOYALIST))
+			out_str(categories[cust[c].loyal_category]);
+		else
+			out_mem("\\N", 2);
 		out_char('\n');
 	}
 	out_str("\\.\n");

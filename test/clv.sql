@@ -59,9 +59,12 @@ FROM retail.orders o
 JOIN (SELECT order_id, sum(quantity * unit_price)::float8 AS amount FROM retail.order_lines GROUP BY order_id) t USING (order_id)
 WHERE o.customer_id IS NOT NULL
 GROUP BY o.customer_id;
+-- (the generator's customers do not drop out the BG/NBD way: unpenalized,
+-- the fit drives a and b up together and whether it stops converged
+-- depends on the seed; a small penalizer keeps them finite, as the demo does)
 SELECT ok((SELECT converged FROM profile.clv_fit('tap_clv', 'SELECT customer_id, frequency, recency, t, monetary FROM retail_summary',
-                                                 time_unit => 'week')),
-          'clv_fit converges on the generated retail customers');
+                                                 time_unit => 'week', penalizer => 0.001)),
+          'clv_fit with a small penalizer converges on the generated retail customers');
 CREATE TEMP VIEW alive AS
 SELECT c.planted_group, avg(profile.clv_p_alive('tap_clv', s.frequency, s.recency, s.t)) AS p_alive
 FROM retail_summary s JOIN retail.customers c USING (customer_id)
