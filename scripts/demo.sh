@@ -308,6 +308,66 @@ FROM profile.association_rules(
 ORDER BY lift DESC LIMIT 5;
 SQL
 
+say "customer profiles: behaviour, tags, models in one row per customer (profile.profiles_*)"
+q <<'SQL'
+-- one stored profile from the order lines, with the RFM, k-means and CLV
+-- models above; refreshed later by profile.profiles_refresh('demo')
+\timing on
+SELECT profile, profiles, rows_read, as_of_used
+FROM profile.profiles_create('demo',
+    $$SELECT o.customer_id, o.ordered_at, l.quantity * l.unit_price, p.category,
+             l.quantity * l.list_price, o.channel, o.order_id
+      FROM profile_demo.orders o JOIN profile_demo.order_lines l USING (order_id)
+           JOIN profile_demo.products p USING (product_id)
+      WHERE o.customer_id IS NOT NULL$$,
+    as_of => '2026-01-01', rfm_model => 'demo_rfm', kmeans_model => 'demo_segments',
+    clv_model => 'demo_clv');
+\timing off
+
+-- how many customers carry each tag
+SELECT tag, count(*) AS customers, round(100.0 * count(*) / (SELECT count(*) FROM profile.profiles WHERE profile = 'demo'), 1) AS pct
+FROM profile.profiles, unnest(tags) AS tag WHERE profile = 'demo'
+GROUP BY tag ORDER BY customers DESC;
+
+-- three example profiles: the highest CLV, a lapsing champion, the most tags
+\x on
+SELECT customer_id, orders, round(net_spend) AS net_spend, recency_days, round(weekend_share::numeric, 2) AS weekend,
+       round(night_share::numeric, 2) AS night, round(discount_share::numeric, 2) AS discount,
+       top_category, top_affinity_category, round(price_percentile::numeric, 2) AS price_pct, top_channel,
+       trend, next_purchase_on, round(overdue_score::numeric, 1) AS overdue, segment, cluster_label,
+       round(p_alive::numeric, 3) AS p_alive, round(clv::numeric) AS clv, tags
+FROM profile.profiles
+WHERE profile = 'demo' AND customer_id IN (
+    (SELECT customer_id FROM profile.profiles WHERE profile = 'demo' ORDER BY clv DESC NULLS LAST LIMIT 1),
+    (SELECT customer_id FROM profile.profiles WHERE profile = 'demo' AND 'lapsing_champion' = ANY (tags)
+     ORDER BY net_spend DESC LIMIT 1),
+    (SELECT customer_id FROM profile.profiles WHERE profile = 'demo'
+     ORDER BY cardinality(tags) DESC, customer_id::bigint LIMIT 1))
+ORDER BY clv DESC NULLS LAST;
+\x off
+
+-- the planted behaviours (docs/retail-data.md) against their tags, among
+-- customers with 3 orders or more
+SELECT t.trait, count(*) FILTER (WHERE t.planted AND t.tagged) AS both,
+       count(*) FILTER (WHERE t.tagged) AS tagged, count(*) FILTER (WHERE t.planted) AS planted,
+       round(count(*) FILTER (WHERE t.planted AND t.tagged)::numeric / nullif(count(*) FILTER (WHERE t.tagged), 0), 3) AS precision,
+       round(count(*) FILTER (WHERE t.planted AND t.tagged)::numeric / nullif(count(*) FILTER (WHERE t.planted), 0), 3) AS recall
+FROM (SELECT tr.trait, tr.trait = ANY (c.planted_traits) AS planted, tr.trait = ANY (p.tags) AS tagged
+      FROM profile.profiles p
+      JOIN profile_demo.customers c ON c.customer_id = p.customer_id::bigint
+      CROSS JOIN unnest(ARRAY['weekend_shopper', 'night_owl', 'discount_seeker', 'category_loyalist',
+                              'premium_buyer']) AS tr(trait)
+      WHERE p.profile = 'demo' AND p.orders >= 3) t
+GROUP BY t.trait ORDER BY t.trait;
+
+-- a win-back campaign: lapsing champions and churn risks, not new customers
+SELECT * FROM profile.audience_summary('demo', ARRAY['lapsing_champion', 'churn_risk'],
+                                       exclude => ARRAY['new_customer']);
+SELECT customer_id, matched_tags, action, round(clv::numeric) AS clv, round(p_alive::numeric, 3) AS p_alive
+FROM profile.audience('demo', ARRAY['lapsing_champion', 'churn_risk'], exclude => ARRAY['new_customer'])
+LIMIT 5;
+SQL
+
 say "model catalog"
 q -c "SELECT name, kind, format, created_at::date, created_by FROM profile.models ORDER BY name"
 say "done"

@@ -70,7 +70,8 @@ isolation_passed=$(grep -cE '^(ok|test|     ) .*\.\.\. ok' "$LOGDIR/isolation.lo
 isolation_failed=$(grep -cE '\.\.\. FAILED' "$LOGDIR/isolation.log" || true)
 if [ "$isolation_rc" -ne 0 ] && [ "$isolation_failed" -eq 0 ]; then isolation_failed=1; fi
 tap_passed=$(grep -cE '^ok [0-9]' "$LOGDIR/tap.log" || true)
-tap_failed=$(grep -cE '^not ok [0-9]' "$LOGDIR/tap.log" || true)
+# a TODO test (a known gap, named in its test) is neither passed nor failed
+tap_failed=$(grep -E '^not ok [0-9]' "$LOGDIR/tap.log" | grep -vc '# TODO' || true)
 if [ "$tap_rc" -ne 0 ] && [ "$tap_failed" -eq 0 ]; then tap_failed=1; fi
 
 say "summary"

@@ -383,7 +383,7 @@ FROM cpt c JOIN expected e USING (customer_id);
 -- weekend_shopper and big_basket as plain SQL
 WITH th AS (SELECT percentile_disc(0.8) WITHIN GROUP (ORDER BY lines_per_order) AS lpo80 FROM cp)
 SELECT count(*) FILTER (WHERE ('weekend_shopper' = ANY (tags)) IS DISTINCT FROM
-                              (weekend_share >= 0.6 AND orders >= 3)) AS weekend_differing,
+                              (weekend_share >= 0.8 AND orders >= 3)) AS weekend_differing,
        count(*) FILTER (WHERE ('big_basket' = ANY (tags)) IS DISTINCT FROM
                               (lines_per_order >= th.lpo80)) AS big_basket_differing,
        count(*) FILTER (WHERE 'churn_risk' = ANY (tags)) AS churn_risk_without_model
@@ -441,7 +441,7 @@ SELECT customer_id, orders, lines, spend, returned, net_spend, first_order_at, l
        recency_days, tenure_days, weekend_share, night_share, morning_share, afternoon_share,
        evening_share, top_weekday, top_hour, avg_order_value, lines_per_order, return_rate,
        discount_share, discount_lift, categories, category_shares, category_affinity, top_category,
-       top_category_share, top_affinity_category, price_percentile, channels, channel_shares,
+       top_category_share, category_line_share, top_affinity_category, price_percentile, channels, channel_shares,
        top_channel, cross_channel, spend_recent, spend_previous, trend, next_purchase_on,
        overdue_score, r_score, f_score, m_score, segment, cluster, cluster_label, p_alive,
        expected_purchases, clv, tags

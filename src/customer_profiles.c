@@ -638,6 +638,11 @@ profile_compute(const ProfileRun *run, Models *models, int32 c, TimestampTz as_o
 	{
 		PROFILE_TEXT(p, TAG_TOP_CATEGORY) = group_name(s, order[0]);
 		v[TAG_TOP_CATEGORY_SHARE] = spend_share(groups[order[0]].spend, s->spend);
+		/* the most lines in one category, whatever their prices */
+		v[TAG_CATEGORY_LINE_SHARE] = 0.0;
+		for (int i = 0; i < n; i++)
+			v[TAG_CATEGORY_LINE_SHARE] = Max(v[TAG_CATEGORY_LINE_SHARE],
+											 (double) groups[order[i]].lines / s->lines);
 	}
 	for (int i = 0; i < n; i++)
 	{
@@ -1100,6 +1105,7 @@ profile_run_row(ProfileRun *run, int32 c, Datum *values, bool *nulls)
 	k += 3;
 	put_text(values, nulls, &k, PROFILE_TEXT(p, TAG_TOP_CATEGORY));
 	put_float8(values, nulls, &k, v[TAG_TOP_CATEGORY_SHARE]);
+	put_float8(values, nulls, &k, v[TAG_CATEGORY_LINE_SHARE]);
 	put_text(values, nulls, &k, PROFILE_TEXT(p, TAG_TOP_AFFINITY_CATEGORY));
 	put_float8(values, nulls, &k, v[TAG_PRICE_PERCENTILE]);
 	values[k] = has_channel ? channel_array(s, order, true) : (Datum) 0;

@@ -19,8 +19,8 @@
 
 #include "behaviour.h"
 
-/* columns of profile.customer_profile: customer_id, 46 features, tags */
-#define PROFILE_NCOLUMNS 48
+/* columns of profile.customer_profile: customer_id, 47 features, tags */
+#define PROFILE_NCOLUMNS 49
 
 /* The options of a run (the arguments of profile.customer_profiles) */
 typedef struct ProfileOptions

@@ -50,6 +50,7 @@ const TagFeatureInfo tag_features[TAG_NFEATURES] = {
 	[TAG_DISCOUNT_SHARE] = {"discount_share", false, TAG_MODEL_NONE},
 	[TAG_DISCOUNT_LIFT] = {"discount_lift", false, TAG_MODEL_NONE},
 	[TAG_TOP_CATEGORY_SHARE] = {"top_category_share", false, TAG_MODEL_NONE},
+	[TAG_CATEGORY_LINE_SHARE] = {"category_line_share", false, TAG_MODEL_NONE},
 	[TAG_PRICE_PERCENTILE] = {"price_percentile", false, TAG_MODEL_NONE},
 	[TAG_CHANNEL_COUNT] = {"channel_count", false, TAG_MODEL_NONE},
 	[TAG_SPEND_RECENT] = {"spend_recent", false, TAG_MODEL_NONE},
