@@ -15,6 +15,14 @@
  * direction cannot send exp(theta) to overflow.  A trial point where the
  * objective is not finite is treated as too long a step.
  *
+ * The objective is a sum over many customers, known only to its rounding
+ * noise (CLV_NOISE_ULPS units in the last place of f).  Once a step can
+ * only lower f by less than that noise (-step g'd below it), comparing
+ * values of f says nothing: such a step is taken only when it lowers the
+ * largest gradient component and leaves f within the noise, at most
+ * CLV_NOISE_STEPS times; and the line search stops halving there instead
+ * of evaluating ever smaller steps.
+ *
  * Stops when the largest gradient component is at most gtol (converged),
  * when no step decreases the objective even along the steepest descent
  * (converged if the gradient is within CLV_GTOL_LOOSE, the precision
@@ -28,6 +36,7 @@
  */
 #include "postgres.h"
 
+#include <float.h>
 #include <math.h>
 
 #include "miscadmin.h"
@@ -37,6 +46,8 @@
 #define CLV_MAX_STEP		4.0		/* largest move of one log-parameter */
 #define CLV_GTOL_LOOSE		1e-5	/* a stalled search this close is at the optimum */
 #define CLV_LINE_SEARCH_MAX	60
+#define CLV_NOISE_ULPS		16		/* rounding noise of f, in units of |f| eps */
+#define CLV_NOISE_STEPS		4		/* steps judged by the gradient alone */
 
 static double
 max_abs(const double *v, int n)
@@ -46,6 +57,13 @@ max_abs(const double *v, int n)
 	for (int i = 0; i < n; i++)
 		m = Max(m, fabs(v[i]));
 	return m;
+}
+
+/* The rounding noise of an objective value */
+static double
+noise_of(double f)
+{
+	return CLV_NOISE_ULPS * DBL_EPSILON * Max(fabs(f), DBL_MIN);
 }
 
 static void
@@ -71,6 +89,7 @@ clv_minimize(ClvObjective fn, void *arg, int n, double *theta, int max_iter,
 	double		f;
 	bool		fresh = true;	/* H is a (scaled) identity */
 	bool		scaled = false; /* the first-update scaling was done */
+	int			noise_steps = 0;	/* steps taken at the rounding limit */
 	int			iter;
 
 	Assert(n >= 1 && n <= CLV_MAX_PARAMS);
@@ -124,19 +143,41 @@ clv_minimize(ClvObjective fn, void *arg, int n, double *theta, int max_iter,
 		if (dmax > CLV_MAX_STEP)
 			step = CLV_MAX_STEP / dmax;
 
-		for (int ls = 0; ls < CLV_LINE_SEARCH_MAX; ls++)
+		if (-step * dg <= noise_of(f))
 		{
-			for (int i = 0; i < n; i++)
-				trial[i] = theta[i] + step * d[i];
-			f_new = fn(arg, trial, g_new);
-			/* strictly lower: at the rounding limit, no step is accepted */
-			if (isfinite(f_new) && isfinite(max_abs(g_new, n)) &&
-				f_new <= f + 1e-4 * step * dg && f_new < f)
+			/*
+			 * At the rounding limit of f: one step, kept if it lowers the
+			 * gradient without raising f beyond the noise.
+			 */
+			if (noise_steps < CLV_NOISE_STEPS)
 			{
-				accepted = true;
-				break;
+				noise_steps++;
+				for (int i = 0; i < n; i++)
+					trial[i] = theta[i] + step * d[i];
+				f_new = fn(arg, trial, g_new);
+				accepted = isfinite(f_new) && f_new <= f + noise_of(f) &&
+					max_abs(g_new, n) < max_abs(g, n);
 			}
-			step *= 0.5;
+		}
+		else
+		{
+			for (int ls = 0; ls < CLV_LINE_SEARCH_MAX; ls++)
+			{
+				for (int i = 0; i < n; i++)
+					trial[i] = theta[i] + step * d[i];
+				f_new = fn(arg, trial, g_new);
+				/* strictly lower: at the rounding limit, no step is accepted */
+				if (isfinite(f_new) && isfinite(max_abs(g_new, n)) &&
+					f_new <= f + 1e-4 * step * dg && f_new < f)
+				{
+					accepted = true;
+					break;
+				}
+				step *= 0.5;
+				/* a decrease this small could not be told from noise */
+				if (-step * dg <= noise_of(f))
+					break;
+			}
 		}
 		if (!accepted)
 		{
