@@ -22,6 +22,8 @@
 #ifndef PROFILE_CLV_H
 #define PROFILE_CLV_H
 
+#include <math.h>
+
 #include "fmgr.h"
 #include "access/tupdesc.h"
 
@@ -121,7 +123,21 @@ typedef struct ClvTriple
 
 #define CLV_DEFAULT_MAX_ITER	500
 
-extern void clv_check_summary(double frequency, double recency, double T);
+extern void clv_check_summary_fail(double frequency, double recency, double T) pg_attribute_noreturn();
+
+/*
+ * clv_check_summary: a customer summary must be finite (22000), with a
+ * whole frequency >= 0, 0 <= recency <= T, and recency 0 when frequency is
+ * 0 (22023).  Inline: it runs for every customer scored.
+ */
+static inline void
+clv_check_summary(double frequency, double recency, double T)
+{
+	if (unlikely(!(isfinite(frequency) && isfinite(recency) && isfinite(T) &&
+				   frequency >= 0 && frequency == floor(frequency) &&
+				   recency >= 0 && recency <= T && (frequency != 0 || recency == 0))))
+		clv_check_summary_fail(frequency, recency, T);
+}
 extern void clv_bgnbd_check(const ClvBgnbd *model);
 extern void clv_bgnbd_fit_triples(ClvTriple *rows, int64 n, bool sorted,
 								  double penalizer, int max_iter,

@@ -153,12 +153,12 @@ hyp2f1_log(double a, double b, double c, double z, int *sign)
 /* ---- checks ---- */
 
 /*
- * clv_check_summary: a customer summary must be finite (22000), with a
- * whole frequency >= 0, 0 <= recency <= T, and recency 0 when frequency is
- * 0 (22023).
+ * clv_check_summary_fail: the error of a summary that clv_check_summary
+ * (clv.h) refused: not finite (22000), a frequency that is not a whole
+ * number >= 0, recency < 0 or > T, or recency > 0 at frequency 0 (22023).
  */
 void
-clv_check_summary(double frequency, double recency, double T)
+clv_check_summary_fail(double frequency, double recency, double T)
 {
 	check_finite(frequency, "frequency");
 	check_finite(recency, "recency");
@@ -182,6 +182,7 @@ clv_check_summary(double frequency, double recency, double T)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("recency must be 0 when frequency is 0, not %g", recency),
 				 errdetail("A customer without repeat purchases was last seen at the first purchase.")));
+	elog(ERROR, "a customer summary was refused without a reason");
 }
 
 /* clv_bgnbd_check: every parameter finite and positive (22023) */
@@ -215,120 +216,170 @@ typedef struct BgnbdData
 	double		loglik;			/* of the last evaluation */
 } BgnbdData;
 
-/* Adds one customer's log-likelihood and natural-parameter gradient (weight w) */
-static inline void
-bgnbd_add_customer(const ClvBgnbd *m, double x, double tx, double T, double w,
-				   double *ll, double *grad)
+/*
+ * The terms of the log-likelihood and its natural gradient that depend on
+ * the parameters only, computed once per evaluation (or per pass).
+ */
+typedef struct BgnbdConst
+{
+	ClvBgnbd	m;
+	double		ll;				/* -lgamma(r) + r log(alpha) + lgamma(a + b) - lgamma(b) */
+	double		grad[4];		/* -psi(r) + log(alpha), r / alpha, psi(a + b), psi(a + b) - psi(b) */
+	double		log_a;
+} BgnbdConst;
+
+/* ... and those that depend on x too: once per distinct x */
+typedef struct BgnbdXTerms
+{
+	double		ll;				/* lgamma(r + x) + lgamma(b + x) - lgamma(a + b + x) */
+	double		pr;				/* psi(r + x) */
+	double		pab;			/* psi(a + b + x) */
+	double		pb_pab;			/* psi(b + x) - psi(a + b + x) */
+	double		log_bx;			/* log(b + x - 1), x > 0 */
+	double		inv_bx;			/* 1 / (b + x - 1), x > 0 */
+} BgnbdXTerms;
+
+/* Sums over customers of one x (weights w) of the terms that vary by row */
+typedef struct BgnbdRowSums
+{
+	double		w;				/* customers */
+	double		lse;			/* log(e^A3 + [x > 0] e^A4) */
+	double		r;				/* d lse / d r */
+	double		al;				/* d lse / d alpha, over r + x */
+	double		w4;				/* weight of the A4 branch */
+} BgnbdRowSums;
+
+static void
+bgnbd_const(const ClvBgnbd *m, BgnbdConst *c)
+{
+	double		log_al = log(m->alpha);
+	double		pab = clv_digamma(m->a + m->b);
+
+	c->m = *m;
+	c->ll = -lgamma(m->r) + m->r * log_al + lgamma(m->a + m->b) - lgamma(m->b);
+	c->grad[0] = -clv_digamma(m->r) + log_al;
+	c->grad[1] = m->r / m->alpha;
+	c->grad[2] = pab;
+	c->grad[3] = pab - clv_digamma(m->b);
+	c->log_a = log(m->a);
+}
+
+static void
+bgnbd_x_terms(const ClvBgnbd *m, double x, BgnbdXTerms *t)
 {
 	double		r = m->r,
-				al = m->alpha,
 				a = m->a,
 				b = m->b;
+
+	t->ll = lgamma(r + x) + lgamma(b + x) - lgamma(a + b + x);
+	t->pr = clv_digamma(r + x);
+	t->pab = clv_digamma(a + b + x);
+	t->pb_pab = clv_digamma(b + x) - t->pab;
+	t->log_bx = x > 0 ? log(b + x - 1) : 0.0;
+	t->inv_bx = x > 0 ? 1.0 / (b + x - 1) : 0.0;
+}
+
+/*
+ * Adds a customer (x, t_x, T) of weight w to the sums of its x.  With
+ * d = A4 - A3 and e = exp(-|d|), log-sum-exp is max(A3, A4) + log1p(e)
+ * and the branch weights are 1 / (1 + e) and e / (1 + e): one exp and one
+ * log1p per customer, and nothing overflows.
+ */
+static inline void
+bgnbd_add_row(const BgnbdConst *c, const BgnbdXTerms *xt, double x, double tx,
+			  double T, double w, BgnbdRowSums *s)
+{
+	double		al = c->m.alpha;
+	double		rx = c->m.r + x;
 	double		la = log(al + T);
-	double		A3 = -(r + x) * la;
-	double		lse,
-				w3 = 1.0,
-				w4 = 0.0,
-				lb = 0.0;
+	double		A3 = -rx * la;
 
 	if (x > 0)
 	{
-		double		A4;
-		double		hi;
+		double		lb = log(al + tx);
+		double		A4 = c->log_a - xt->log_bx - rx * lb;
+		double		d = A4 - A3;
+		double		e = exp(-fabs(d));
+		double		q = 1.0 / (1.0 + e);
+		double		w3,
+					w4;
 
-		lb = log(al + tx);
-		A4 = log(a) - log(b + x - 1) - (r + x) * lb;
-		hi = Max(A3, A4);
-		lse = hi + log1p(exp(-fabs(A3 - A4)));
-		w3 = exp(A3 - lse);
-		w4 = exp(A4 - lse);
+		if (d > 0)
+		{
+			s->lse += w * (A4 + log1p(e));
+			w4 = q;
+			w3 = e * q;
+		}
+		else
+		{
+			s->lse += w * (A3 + log1p(e));
+			w3 = q;
+			w4 = e * q;
+		}
+		s->r -= w * (w3 * la + w4 * lb);
+		s->al -= w * (w3 / (al + T) + w4 / (al + tx));
+		s->w4 += w * w4;
 	}
 	else
-		lse = A3;
-	*ll += w * (lgamma(r + x) - lgamma(r) + r * log(al) +
-				lgamma(a + b) + lgamma(b + x) - lgamma(b) - lgamma(a + b + x) + lse);
-	grad[0] += w * (clv_digamma(r + x) - clv_digamma(r) + log(al) - w3 * la - w4 * lb);
-	grad[1] += w * (r / al - (r + x) * (w3 / (al + T) + (x > 0 ? w4 / (al + tx) : 0.0)));
-	grad[2] += w * (clv_digamma(a + b) - clv_digamma(a + b + x) + (x > 0 ? w4 / a : 0.0));
-	grad[3] += w * (clv_digamma(a + b) + clv_digamma(b + x) - clv_digamma(b) - clv_digamma(a + b + x)
-					- (x > 0 ? w4 / (b + x - 1) : 0.0));
+	{
+		s->lse += w * A3;
+		s->r -= w * la;
+		s->al -= w / (al + T);
+	}
+	s->w += w;
+}
+
+/*
+ * Adds the sums of one x to the log-likelihood and natural gradient
+ * (without the parameter-only terms: bgnbd_add_const).
+ */
+static inline void
+bgnbd_add_x(const BgnbdConst *c, const BgnbdXTerms *xt, double x,
+			const BgnbdRowSums *s, double *ll, double *grad)
+{
+	*ll += s->w * xt->ll + s->lse;
+	grad[0] += s->w * xt->pr + s->r;
+	grad[1] += (c->m.r + x) * s->al;
+	grad[2] += -s->w * xt->pab + s->w4 / c->m.a;
+	grad[3] += s->w * xt->pb_pab - s->w4 * xt->inv_bx;
+}
+
+/* Adds the parameter-only terms of w customers */
+static inline void
+bgnbd_add_const(const BgnbdConst *c, double w, double *ll, double *grad)
+{
+	*ll += w * c->ll;
+	for (int j = 0; j < 4; j++)
+		grad[j] += w * c->grad[j];
 }
 
 /*
  * Log-likelihood and natural gradient of the whole data set: the special
- * functions of x once per group, of the parameters once per evaluation.
+ * functions of the parameters once, of x once per group.
  */
 static double
 bgnbd_loglik(BgnbdData *data, const ClvBgnbd *m, double *grad)
 {
-	double		r = m->r,
-				al = m->alpha,
-				a = m->a,
-				b = m->b;
+	BgnbdConst	c;
 	double		ll = 0.0;
 	double		g[4] = {0, 0, 0, 0};
-	double		W = data->total;
-	double		log_a = log(a);
-	double		log_al = log(al);
 
+	bgnbd_const(m, &c);
 	for (int64 gi = 0; gi < data->ngroups; gi++)
 	{
 		double		x = data->rows[data->group_start[gi]].x;
-		double		gx = lgamma(r + x) + lgamma(b + x) - lgamma(a + b + x);
-		double		pr = clv_digamma(r + x),
-					pb = clv_digamma(b + x),
-					pab = clv_digamma(a + b + x);
-		double		log_bx = x > 0 ? log(b + x - 1) : 0.0;
-		double		inv_bx = x > 0 ? 1.0 / (b + x - 1) : 0.0;
-		double		sw = 0.0,
-					sl = 0.0,
-					sr = 0.0,
-					sal = 0.0,
-					s4 = 0.0;
+		BgnbdXTerms xt;
+		BgnbdRowSums s = {0, 0, 0, 0, 0};
 
 		if ((gi & 0xff) == 0)
 			CHECK_FOR_INTERRUPTS();
+		bgnbd_x_terms(m, x, &xt);
 		for (int64 i = data->group_start[gi]; i < data->group_start[gi + 1]; i++)
-		{
-			double		w = data->weights[i];
-			double		T = data->rows[i].T;
-			double		la = log(al + T);
-			double		A3 = -(r + x) * la;
-
-			if (x > 0)
-			{
-				double		tx = data->rows[i].tx;
-				double		lb = log(al + tx);
-				double		A4 = log_a - log_bx - (r + x) * lb;
-				double		hi = Max(A3, A4);
-				double		lse = hi + log1p(exp(-fabs(A3 - A4)));
-				double		w3 = exp(A3 - lse);
-				double		w4 = exp(A4 - lse);
-
-				sl += w * lse;
-				sr -= w * (w3 * la + w4 * lb);
-				sal -= w * (w3 / (al + T) + w4 / (al + tx));
-				s4 += w * w4;
-			}
-			else
-			{
-				sl += w * A3;
-				sr -= w * la;
-				sal -= w / (al + T);
-			}
-			sw += w;
-		}
-		ll += sw * gx + sl;
-		g[0] += sw * pr + sr;
-		g[1] += (r + x) * sal;
-		g[2] += -sw * pab + s4 / a;
-		g[3] += sw * (pb - pab) - s4 * inv_bx;
+			bgnbd_add_row(&c, &xt, x, data->rows[i].tx, data->rows[i].T,
+						  data->weights[i], &s);
+		bgnbd_add_x(&c, &xt, x, &s, &ll, g);
 	}
-	ll += W * (-lgamma(r) + r * log_al + lgamma(a + b) - lgamma(b));
-	g[0] += W * (-clv_digamma(r) + log_al);
-	g[1] += W * r / al;
-	g[2] += W * clv_digamma(a + b);
-	g[3] += W * (clv_digamma(a + b) - clv_digamma(b));
+	bgnbd_add_const(&c, data->total, &ll, g);
 	memcpy(grad, g, sizeof(g));
 	return ll;
 }
@@ -866,6 +917,48 @@ loglik_params(ArrayType *array, ClvBgnbd *m)
 	clv_bgnbd_check(m);
 }
 
+/*
+ * What a pass keeps between rows (fn_extra): the parameters of the last
+ * row, their terms, and the terms of each x below LOGLIK_X_CACHE, computed
+ * when first seen.  A row whose parameters are the same doubles (every row
+ * of a pass) checks nothing and computes no special function of x twice.
+ */
+#define LOGLIK_X_CACHE	1024
+
+typedef struct LoglikCache
+{
+	bool		valid;
+	double		params[4];
+	BgnbdConst	c;
+	bool		have[LOGLIK_X_CACHE];
+	BgnbdXTerms xt[LOGLIK_X_CACHE];
+} LoglikCache;
+
+static LoglikCache *
+loglik_cache(FunctionCallInfo fcinfo, ArrayType *params)
+{
+	LoglikCache *cache = fcinfo->flinfo->fn_extra;
+	ClvBgnbd	m;
+
+	if (cache == NULL)
+		cache = fcinfo->flinfo->fn_extra =
+			MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(LoglikCache));
+	if (cache->valid && ARR_NDIM(params) == 1 && !ARR_HASNULL(params) &&
+		ARR_ELEMTYPE(params) == FLOAT8OID && ARR_DIMS(params)[0] == 4 &&
+		memcmp(flat_array_data(params), cache->params, sizeof(cache->params)) == 0)
+		return cache;
+	cache->valid = false;
+	loglik_params(params, &m);
+	cache->params[0] = m.r;
+	cache->params[1] = m.alpha;
+	cache->params[2] = m.a;
+	cache->params[3] = m.b;
+	bgnbd_const(&m, &cache->c);
+	memset(cache->have, 0, sizeof(cache->have));
+	cache->valid = true;
+	return cache;
+}
+
 /* Transition: (state, frequency, recency, t, params) */
 PG_FUNCTION_INFO_V1(profile_clv_bgnbd_loglik_transfn);
 Datum
@@ -873,7 +966,12 @@ profile_clv_bgnbd_loglik_transfn(PG_FUNCTION_ARGS)
 {
 	ArrayType  *state;
 	double	   *s;
-	ClvBgnbd	m;
+	LoglikCache *cache;
+	BgnbdXTerms xt_local;
+	const BgnbdXTerms *xt;
+	BgnbdRowSums sums = {0, 0, 0, 0, 0};
+	double		ll = 0.0;
+	double		g[4] = {0, 0, 0, 0};
 	double		x,
 				tx,
 				T;
@@ -894,16 +992,37 @@ profile_clv_bgnbd_loglik_transfn(PG_FUNCTION_ARGS)
 		s[1] += 1;
 		PG_RETURN_ARRAYTYPE_P(state);
 	}
-	loglik_params(PG_GETARG_ARRAYTYPE_P(4), &m);
+	cache = loglik_cache(fcinfo, PG_GETARG_ARRAYTYPE_P(4));
 	x = PG_GETARG_FLOAT8(1);
 	tx = PG_GETARG_FLOAT8(2);
 	T = PG_GETARG_FLOAT8(3);
 	clv_check_summary(x, tx, T);
+	if (x < LOGLIK_X_CACHE)
+	{
+		int			i = (int) x;
+
+		if (!cache->have[i])
+		{
+			bgnbd_x_terms(&cache->c.m, x, &cache->xt[i]);
+			cache->have[i] = true;
+		}
+		xt = &cache->xt[i];
+	}
+	else
+	{
+		bgnbd_x_terms(&cache->c.m, x, &xt_local);
+		xt = &xt_local;
+	}
 	s[0] += 1;
 	s[2] += x > 0;
 	s[3] += x;
 	s[4] += T;
-	bgnbd_add_customer(&m, x, tx, T, 1.0, &s[5], &s[6]);
+	bgnbd_add_row(&cache->c, xt, x, tx, T, 1.0, &sums);
+	bgnbd_add_x(&cache->c, xt, x, &sums, &ll, g);
+	bgnbd_add_const(&cache->c, 1.0, &ll, g);
+	s[5] += ll;
+	for (int j = 0; j < 4; j++)
+		s[6 + j] += g[j];
 	PG_RETURN_ARRAYTYPE_P(state);
 }
 
