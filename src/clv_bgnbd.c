@@ -511,7 +511,7 @@ clv_bgnbd_fit_triples(ClvTriple *rows, int64 n, bool sorted, double penalizer,
 
 	/* sums in the canonical order: the same start whatever the row order */
 	if (!sorted)
-		qsort(rows, n, sizeof(ClvTriple), compare_triples);
+		points_sort_rows((double *) rows, n, 3);
 	for (int64 i = 0; i < n; i++)
 	{
 		repeat += rows[i].x > 0;

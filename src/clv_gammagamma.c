@@ -155,19 +155,6 @@ gg_objective(void *arg, const double *theta, double *grad)
 	return f;
 }
 
-static int
-compare_spend(const void *a, const void *b)
-{
-	const ClvSpend *x = (const ClvSpend *) a;
-	const ClvSpend *y = (const ClvSpend *) b;
-
-	if (x->x != y->x)
-		return x->x < y->x ? -1 : 1;
-	if (x->m != y->m)
-		return x->m < y->m ? -1 : 1;
-	return 0;
-}
-
 /*
  * clv_gammagamma_fit_rows: the fit of n repeat customers with m > 0
  * (checked by the caller); excluded is the count of those left out with m
@@ -197,7 +184,7 @@ clv_gammagamma_fit_rows(ClvSpend *rows, int64 n, bool sorted, int64 excluded,
 				 excluded > 0 ? errdetail(INT64_FORMAT " repeat customers were left out for a monetary value of 0 or less.",
 										  excluded) : 0));
 	if (!sorted)
-		qsort(rows, n, sizeof(ClvSpend), compare_spend);
+		points_sort_rows((double *) rows, n, 2);
 	budget_reserve_array(budget, n + 1, sizeof(int64), "groups");
 	data.group_start = palloc(sizeof(int64) * (n + 1));
 	data.ngroups = 0;
