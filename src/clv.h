@@ -8,8 +8,10 @@
  *	  purchase-day state that they and purchase cycles (clv_cycle.c) share;
  *	- clv_optim.c: BFGS on log-parameters, used by both fits;
  *	- clv_bgnbd.c: the BG/NBD model (Fader, Hardie & Lee 2005, "Counting
- *	  Your Customers the Easy Way"): likelihood, gradient, fit, scan path,
- *	  predictions and a simulator;
+ *	  Your Customers the Easy Way"): likelihood, gradient, fit, scan path
+ *	  and a simulator;
+ *	- clv_predict.c: BG/NBD predictions, and the predictor that caches
+ *	  them per model for scoring;
  *	- clv_gammagamma.c: the Gamma-Gamma spend model (Fader, Hardie & Lee
  *	  2005, "RFM and CLV") and CLV with monthly discounting;
  *	- clv_model.c: named CLV models in profile.models and scoring.
@@ -142,11 +144,42 @@ extern void clv_bgnbd_check(const ClvBgnbd *model);
 extern void clv_bgnbd_fit_triples(ClvTriple *rows, int64 n, bool sorted,
 								  double penalizer, int max_iter,
 								  MemoryBudget *budget, ClvBgnbdFit *fit);
+extern void clv_bgnbd_from_datum(Datum composite, ClvBgnbd *model);
+extern Datum clv_bgnbd_fit_datum(const ClvBgnbdFit *fit, TupleDesc tupdesc);
+
+/* ---- BG/NBD predictions (clv_predict.c) ---- */
+
 extern double clv_bgnbd_p_alive(const ClvBgnbd *m, double x, double tx, double T);
 extern double clv_bgnbd_expected(const ClvBgnbd *m, double x, double tx, double T,
 								 double t);
-extern void clv_bgnbd_from_datum(Datum composite, ClvBgnbd *model);
-extern Datum clv_bgnbd_fit_datum(const ClvBgnbdFit *fit, TupleDesc tupdesc);
+extern double clv_bgnbd_expected_alive(const ClvBgnbd *m, double x, double T, double t);
+extern void clv_check_horizon_t(double t);
+
+/* A model's predictions with their per-x terms and interpolants cached */
+typedef struct ClvPredictor ClvPredictor;
+
+extern ClvPredictor *clv_predictor_create(MemoryContext parent, const ClvBgnbd *m);
+extern void clv_predictor_free(ClvPredictor *p);
+extern MemoryContext clv_predictor_context(const ClvPredictor *p);
+extern const ClvBgnbd *clv_predictor_model(const ClvPredictor *p);
+extern double clv_predict_p_alive(ClvPredictor *p, double x, double tx, double T);
+extern double clv_predict_expected_alive(ClvPredictor *p, double x, double T, double t);
+extern void clv_predict_expected_alive_steps(ClvPredictor *p, double x, double T,
+											 double step, int first, int n,
+											 double *out);
+extern double clv_predict_expected(ClvPredictor *p, double x, double tx, double T,
+								   double t);
+
+/* A profile.clv_bgnbd argument's predictor, kept in fn_extra (zeroed at first) */
+typedef struct ClvModelArg
+{
+	ClvPredictor *predictor;
+	int			stable;			/* 0 unknown, 1 constant in the query, -1 not */
+	Size		len;			/* the composite it was made from */
+	char	   *bytes;
+} ClvModelArg;
+
+extern ClvPredictor *clv_predictor_arg(FunctionCallInfo fcinfo, int argno, ClvModelArg *arg);
 
 /* ---- Gamma-Gamma and CLV (clv_gammagamma.c) ---- */
 
@@ -186,7 +219,7 @@ extern void clv_gammagamma_fit_rows(ClvSpend *rows, int64 n, bool sorted,
 									ClvGammaGammaFit *fit);
 extern bool clv_gammagamma_aov(const ClvGammaGamma *m, double x, double monetary,
 							   double *aov);
-extern bool clv_value(const ClvBgnbd *bg, const ClvGammaGamma *gg, ClvTimeUnit unit,
+extern bool clv_value(ClvPredictor *bg, const ClvGammaGamma *gg, ClvTimeUnit unit,
 					  double x, double tx, double T, double monetary,
 					  int months, double discount_rate, double *value);
 extern void clv_gammagamma_from_datum(Datum composite, ClvGammaGamma *model);

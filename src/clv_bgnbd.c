@@ -38,18 +38,8 @@
  *	  log-likelihood and its gradient at params = {r, alpha, a, b};
  *	- profile.clv_bgnbd_fit_scan(query, penalizer, max_iter): BFGS whose
  *	  every evaluation is one such pass over the query;
- *	- profile.clv_p_alive, profile.clv_expected_purchases: predictions
- *	  from a model value (by name: clv_model.c);
  *	- profile.clv_bgnbd_simulate: customers drawn from the model.
- *
- * Predictions (paper, eq. 10 and appendix; lifetimes' formulas):
- *	P(alive) = 1 / (1 + [x > 0] a / (b + x - 1) ((alpha + T) / (alpha + t_x))^(r + x))
- *	E[Y(t) | x, t_x, T] = (a + b + x - 1) / (a - 1)
- *		* (1 - ((alpha + T) / (alpha + T + t))^(r + x) 2F1(r + x, b + x; a + b + x - 1; z))
- *		* P(alive),  z = t / (alpha + T + t)
- * and the unconditional curve E[X(t)] is the same with x = t_x = T = 0.
- * The Gauss hypergeometric series is summed with rescaling, so that its
- * terms may grow past the range of doubles (large x) before they shrink.
+ * Predictions are in clv_predict.c.
  *
  * IDENTIFICATION
  *	  src/clv_bgnbd.c
@@ -81,7 +71,6 @@
 #define CLV_GTOL			1e-9	/* on the gradient of -LL / n */
 #define CLV_MIN_CUSTOMERS	4		/* as many as parameters */
 #define CLV_MAX_PENALIZER	1e6
-#define HYP2F1_MAX_TERMS	1000000
 
 StaticAssertDecl(sizeof(ClvTriple) == 3 * sizeof(double), "a triple is a row of 3 doubles");
 
@@ -105,49 +94,6 @@ clv_digamma(double x)
 	f = 1.0 / (x * x);
 	return result + log(x) - 0.5 / x
 		- f * (1.0 / 12 - f * (1.0 / 120 - f * (1.0 / 252 - f * (1.0 / 240 - f * (1.0 / 132)))));
-}
-
-/*
- * log|2F1(a, b; c; z)| for 0 <= z < 1, with its sign in *sign, by the
- * Gauss series.  Sum and term are rescaled by 2^-600 whenever they pass
- * 2^600, so large terms never overflow.  Fails (22000) if the series has
- * not converged after HYP2F1_MAX_TERMS terms (z very close to 1 with a
- * huge x).
- */
-static double
-hyp2f1_log(double a, double b, double c, double z, int *sign)
-{
-	double		term = 1.0;
-	double		sum = 1.0;
-	double		logscale = 0.0;
-	int			k;
-
-	for (k = 0; k < HYP2F1_MAX_TERMS; k++)
-	{
-		double		ratio = (a + k) * (b + k) / ((c + k) * (k + 1.0)) * z;
-
-		if ((k & 0xffff) == 0xffff)
-			CHECK_FOR_INTERRUPTS();
-		term *= ratio;
-		sum += term;
-		if (fabs(sum) > 0x1p600)
-		{
-			sum *= 0x1p-600;
-			term *= 0x1p-600;
-			logscale += 600 * M_LN2;
-		}
-		if (term == 0.0 ||
-			(fabs(ratio) < 1.0 && fabs(term) <= DBL_EPSILON * 0.25 * (1.0 - fabs(ratio)) * fabs(sum)))
-			break;
-	}
-	if (k >= HYP2F1_MAX_TERMS || !isfinite(sum))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("the expected number of purchases cannot be computed for this customer"),
-				 errdetail("The hypergeometric series did not converge in %d terms.", HYP2F1_MAX_TERMS),
-				 errhint("Ask for a shorter horizon.")));
-	*sign = sum > 0 ? 1 : (sum < 0 ? -1 : 0);
-	return log(fabs(sum)) + logscale;
 }
 
 /* ---- checks ---- */
@@ -608,141 +554,6 @@ clv_bgnbd_from_datum(Datum composite, ClvBgnbd *model)
 	model->a = float8_field(tuple, 3, "BG/NBD", "a");
 	model->b = float8_field(tuple, 4, "BG/NBD", "b");
 	clv_bgnbd_check(model);
-}
-
-/*
- * The model of argument argno, decoded once per query while the argument
- * is a constant or parameter (fn_extra), else on each call.
- */
-typedef struct BgnbdArgCache
-{
-	bool		valid;
-	ClvBgnbd	model;
-} BgnbdArgCache;
-
-static const ClvBgnbd *
-bgnbd_arg(FunctionCallInfo fcinfo, int argno)
-{
-	BgnbdArgCache *cache = fcinfo->flinfo->fn_extra;
-
-	if (cache == NULL)
-		cache = fcinfo->flinfo->fn_extra =
-			MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(BgnbdArgCache));
-	if (!cache->valid || !get_fn_expr_arg_stable(fcinfo->flinfo, argno))
-	{
-		cache->valid = false;
-		clv_bgnbd_from_datum(PG_GETARG_DATUM(argno), &cache->model);
-		cache->valid = true;
-	}
-	return &cache->model;
-}
-
-/* ---- predictions ---- */
-
-/* P(alive | x, t_x, T); 1 for a customer without repeat purchases */
-double
-clv_bgnbd_p_alive(const ClvBgnbd *m, double x, double tx, double T)
-{
-	double		log_div;
-
-	if (x == 0)
-		return 1.0;
-	log_div = (m->r + x) * (log(m->alpha + T) - log(m->alpha + tx)) + log(m->a) - log(m->b + x - 1);
-	/* 1 / (1 + e^log_div), without overflow */
-	if (log_div > 0)
-	{
-		double		e = exp(-log_div);
-
-		return e / (1.0 + e);
-	}
-	return 1.0 / (1.0 + exp(log_div));
-}
-
-/*
- * E[purchases in (T, T + t] | x, t_x, T]; with x = t_x = T = 0, the
- * unconditional E[X(t)].  XXX At a = 1 exactly the formula is 0/0 (its
- * limit is finite): a is moved by 1e-9 there.
- */
-double
-clv_bgnbd_expected(const ClvBgnbd *m, double x, double tx, double T, double t)
-{
-	double		r = m->r,
-				al = m->alpha,
-				a = m->a,
-				b = m->b;
-	double		z;
-	double		logh;
-	double		e;
-	double		second;
-	double		a1 = a - 1.0;
-	int			sign;
-
-	if (t == 0)
-		return 0.0;
-	if (fabs(a1) < 1e-9)
-		a1 = a1 < 0 ? -1e-9 : 1e-9;
-	z = t / (al + T + t);
-	logh = hyp2f1_log(r + x, b + x, a + b + x - 1.0, z, &sign);
-	e = logh + (r + x) * log1p(-z);
-	if (sign > 0)
-		second = -expm1(e);
-	else if (sign < 0)
-		second = 1.0 + exp(e);
-	else
-		second = 1.0;
-	return (a + b + x - 1.0) / a1 * second * clv_bgnbd_p_alive(m, x, tx, T);
-}
-
-static void
-check_horizon_t(double t)
-{
-	check_finite(t, "horizon");
-	if (t < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("horizon must not be negative, not %g", t)));
-}
-
-/* profile.clv_p_alive(model clv_bgnbd, frequency, recency, t) */
-PG_FUNCTION_INFO_V1(profile_clv_p_alive);
-Datum
-profile_clv_p_alive(PG_FUNCTION_ARGS)
-{
-	const ClvBgnbd *m = bgnbd_arg(fcinfo, 0);
-	double		x = PG_GETARG_FLOAT8(1),
-				tx = PG_GETARG_FLOAT8(2),
-				T = PG_GETARG_FLOAT8(3);
-
-	clv_check_summary(x, tx, T);
-	PG_RETURN_FLOAT8(clv_bgnbd_p_alive(m, x, tx, T));
-}
-
-/* profile.clv_expected_purchases(model clv_bgnbd, frequency, recency, t, horizon) */
-PG_FUNCTION_INFO_V1(profile_clv_expected_purchases);
-Datum
-profile_clv_expected_purchases(PG_FUNCTION_ARGS)
-{
-	const ClvBgnbd *m = bgnbd_arg(fcinfo, 0);
-	double		x = PG_GETARG_FLOAT8(1),
-				tx = PG_GETARG_FLOAT8(2),
-				T = PG_GETARG_FLOAT8(3),
-				t = PG_GETARG_FLOAT8(4);
-
-	clv_check_summary(x, tx, T);
-	check_horizon_t(t);
-	PG_RETURN_FLOAT8(clv_bgnbd_expected(m, x, tx, T, t));
-}
-
-/* profile.clv_expected_purchases(model clv_bgnbd, horizon): a new customer's curve */
-PG_FUNCTION_INFO_V1(profile_clv_expected_purchases_new);
-Datum
-profile_clv_expected_purchases_new(PG_FUNCTION_ARGS)
-{
-	const ClvBgnbd *m = bgnbd_arg(fcinfo, 0);
-	double		t = PG_GETARG_FLOAT8(1);
-
-	check_horizon_t(t);
-	PG_RETURN_FLOAT8(clv_bgnbd_expected(m, 0, 0, 0, t));
 }
 
 /* ---- the aggregate profile.clv_bgnbd ---- */

@@ -269,26 +269,41 @@ clv_gammagamma_aov(const ClvGammaGamma *m, double x, double monetary, double *ao
 
 /*
  * clv_value: CLV over months months (see the file header); false when the
- * expected order value is undefined.
+ * expected order value is undefined.  The expected purchases of month i
+ * are clv_predict_expected's (the same doubles as
+ * profile.clv_expected_purchases at i months); P(alive) is computed once,
+ * and the discount factor (1 + discount_rate)^i as a running product.
  */
 bool
-clv_value(const ClvBgnbd *bg, const ClvGammaGamma *gg, ClvTimeUnit unit,
+clv_value(ClvPredictor *bg, const ClvGammaGamma *gg, ClvTimeUnit unit,
 		  double x, double tx, double T, double monetary, int months,
 		  double discount_rate, double *value)
 {
 	double		aov;
 	double		factor = clv_time_unit_per_month(unit);
+	double		p_alive;
 	double		previous = 0.0;
+	double		discount = 1.0;
 	double		sum = 0.0;
+	double		alive[64];
 
 	if (!clv_gammagamma_aov(gg, x, monetary, &aov))
 		return false;
-	for (int i = 1; i <= months; i++)
+	p_alive = clv_predict_p_alive(bg, x, tx, T);
+	for (int first = 1; first <= months; first += lengthof(alive))
 	{
-		double		expected = clv_bgnbd_expected(bg, x, tx, T, i * factor);
+		int			n = Min(months - first + 1, (int) lengthof(alive));
 
-		sum += aov * (expected - previous) / pow(1.0 + discount_rate, i);
-		previous = expected;
+		/* month first + m at t = (first + m) * factor, as clv_expected_purchases */
+		clv_predict_expected_alive_steps(bg, x, T, factor, first, n, alive);
+		for (int m = 0; m < n; m++)
+		{
+			double		expected = alive[m] * p_alive;
+
+			discount *= 1.0 + discount_rate;
+			sum += aov * (expected - previous) / discount;
+			previous = expected;
+		}
 	}
 	*value = sum;
 	return isfinite(sum);
@@ -352,11 +367,14 @@ check_spend(double x, double monetary)
 				 errmsg("frequency must be a whole number of repeat purchases, 0 or more, not %g", x)));
 }
 
-/* Both models of a clv_value call, decoded once per query when constant */
+/*
+ * The models of a clv_value or clv_expected_aov call, decoded once per
+ * query when constant (the BG/NBD predictor: clv_predictor_arg)
+ */
 typedef struct ValueArgCache
 {
 	bool		valid;
-	ClvBgnbd	bg;
+	ClvModelArg bg;
 	ClvGammaGamma gg;
 	ClvTimeUnit unit;
 } ValueArgCache;
@@ -403,15 +421,16 @@ profile_clv_value(PG_FUNCTION_ARGS)
 	int32		months = PG_GETARG_INT32(7);
 	double		discount_rate = PG_GETARG_FLOAT8(8);
 	double		value;
+	ClvPredictor *bg;
 
 	if (cache == NULL)
 		cache = fcinfo->flinfo->fn_extra =
 			MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ValueArgCache));
-	if (!cache->valid || !get_fn_expr_arg_stable(fcinfo->flinfo, 0) ||
-		!get_fn_expr_arg_stable(fcinfo->flinfo, 1) || !get_fn_expr_arg_stable(fcinfo->flinfo, 6))
+	bg = clv_predictor_arg(fcinfo, 0, &cache->bg);
+	if (!cache->valid || !get_fn_expr_arg_stable(fcinfo->flinfo, 1) ||
+		!get_fn_expr_arg_stable(fcinfo->flinfo, 6))
 	{
 		cache->valid = false;
-		clv_bgnbd_from_datum(PG_GETARG_DATUM(0), &cache->bg);
 		clv_gammagamma_from_datum(PG_GETARG_DATUM(1), &cache->gg);
 		cache->unit = clv_time_unit_from_name(text_to_cstring(PG_GETARG_TEXT_PP(6)));
 		cache->valid = true;
@@ -419,7 +438,7 @@ profile_clv_value(PG_FUNCTION_ARGS)
 	clv_check_summary(x, tx, T);
 	check_finite(monetary, "monetary");
 	clv_check_horizon(months, discount_rate);
-	if (!clv_value(&cache->bg, &cache->gg, cache->unit, x, tx, T, monetary, months,
+	if (!clv_value(bg, &cache->gg, cache->unit, x, tx, T, monetary, months,
 				   discount_rate, &value))
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(value);
