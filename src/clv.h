@@ -164,9 +164,8 @@ extern MemoryContext clv_predictor_context(const ClvPredictor *p);
 extern const ClvBgnbd *clv_predictor_model(const ClvPredictor *p);
 extern double clv_predict_p_alive(ClvPredictor *p, double x, double tx, double T);
 extern double clv_predict_expected_alive(ClvPredictor *p, double x, double T, double t);
-extern void clv_predict_expected_alive_steps(ClvPredictor *p, double x, double T,
-											 double step, int first, int n,
-											 double *out);
+extern double clv_predict_clv(ClvPredictor *p, double x, double T, int months,
+							  double rate, double step);
 extern double clv_predict_expected(ClvPredictor *p, double x, double tx, double T,
 								   double t);
 

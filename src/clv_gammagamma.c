@@ -26,7 +26,7 @@
  * which for x = 0 is the population mean p v / (q - 1), defined for q > 1.
  *
  * CLV (lifetimes' customer_lifetime_value): over `months` months, the
- * expected purchases of each month (BG/NBD, clv_bgnbd.c) times the
+ * expected purchases of each month (BG/NBD, clv_predict.c) times the
  * expected order value, discounted by (1 + discount_rate)^month.  A month
  * is 30 days, 4.345 weeks or 1 month of the model's time unit, as there.
  *
@@ -269,10 +269,9 @@ clv_gammagamma_aov(const ClvGammaGamma *m, double x, double monetary, double *ao
 
 /*
  * clv_value: CLV over months months (see the file header); false when the
- * expected order value is undefined.  The expected purchases of month i
- * are clv_predict_expected's (the same doubles as
- * profile.clv_expected_purchases at i months); P(alive) is computed once,
- * and the discount factor (1 + discount_rate)^i as a running product.
+ * expected order value is undefined.  The expected purchases of the
+ * months come from the predictor (clv_predict_clv): the same as summing
+ * profile.clv_expected_purchases month by month, to rounding.
  */
 bool
 clv_value(ClvPredictor *bg, const ClvGammaGamma *gg, ClvTimeUnit unit,
@@ -280,33 +279,12 @@ clv_value(ClvPredictor *bg, const ClvGammaGamma *gg, ClvTimeUnit unit,
 		  double discount_rate, double *value)
 {
 	double		aov;
-	double		factor = clv_time_unit_per_month(unit);
-	double		p_alive;
-	double		previous = 0.0;
-	double		discount = 1.0;
-	double		sum = 0.0;
-	double		alive[64];
 
 	if (!clv_gammagamma_aov(gg, x, monetary, &aov))
 		return false;
-	p_alive = clv_predict_p_alive(bg, x, tx, T);
-	for (int first = 1; first <= months; first += lengthof(alive))
-	{
-		int			n = Min(months - first + 1, (int) lengthof(alive));
-
-		/* month first + m at t = (first + m) * factor, as clv_expected_purchases */
-		clv_predict_expected_alive_steps(bg, x, T, factor, first, n, alive);
-		for (int m = 0; m < n; m++)
-		{
-			double		expected = alive[m] * p_alive;
-
-			discount *= 1.0 + discount_rate;
-			sum += aov * (expected - previous) / discount;
-			previous = expected;
-		}
-	}
-	*value = sum;
-	return isfinite(sum);
+	*value = aov * clv_predict_p_alive(bg, x, tx, T) *
+		clv_predict_clv(bg, x, T, months, discount_rate, clv_time_unit_per_month(unit));
+	return isfinite(*value);
 }
 
 /* ---- model values: the profile.clv_gammagamma composite ---- */
