@@ -873,13 +873,19 @@ static const InnerColumn scan_columns[5] = {
 	{"monetary", INNER_NUMBER, true},
 };
 
+#define SCAN_HISTORY	64			/* evaluations remembered (scan_objective) */
+
 typedef struct ScanData
 {
-	const char *sql;			/* the pass, with $1 = params */
+	SPIPlanPtr	plan;			/* the pass, with $1 = params */
+	MemoryContext pass_cxt;		/* reset after each pass */
 	double		penalizer;
 	double		customers;
-	double		loglik;			/* of the last evaluation */
 	double		last[LOGLIK_LENGTH];
+	/* the last evaluations: theta and log-likelihood, a ring */
+	int			evaluations;
+	double		history_theta[SCAN_HISTORY][4];
+	double		history_loglik[SCAN_HISTORY];
 } ScanData;
 
 /* One pass: the state at m, copied into last (false: no rows) */
@@ -887,11 +893,10 @@ static bool
 scan_pass(ScanData *scan, const ClvBgnbd *m)
 {
 	Datum		elems[4];
-	Oid			argtypes[1] = {FLOAT8ARRAYOID};
 	Datum		args[1];
 	bool		isnull;
 	Datum		result;
-	MemoryContext cxt = CurrentMemoryContext;
+	MemoryContext cxt = MemoryContextSwitchTo(scan->pass_cxt);
 	bool		found = false;
 
 	elems[0] = Float8GetDatum(m->r);
@@ -900,9 +905,7 @@ scan_pass(ScanData *scan, const ClvBgnbd *m)
 	elems[3] = Float8GetDatum(m->b);
 	args[0] = PointerGetDatum(construct_array(elems, 4, FLOAT8OID, 8, FLOAT8PASSBYVAL,
 											  TYPALIGN_DOUBLE));
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args(scan->sql, 1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT ||
+	if (SPI_execute_plan(scan->plan, args, NULL, true, 1) != SPI_OK_SELECT ||
 		SPI_processed != 1)
 		elog(ERROR, "a BG/NBD pass failed");
 	result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
@@ -913,8 +916,9 @@ scan_pass(ScanData *scan, const ClvBgnbd *m)
 		memcpy(scan->last, s, sizeof(scan->last));
 		found = true;
 	}
-	SPI_finish();
+	SPI_freetuptable(SPI_tuptable);
 	MemoryContextSwitchTo(cxt);
+	MemoryContextReset(scan->pass_cxt);
 	return found;
 }
 
@@ -923,6 +927,7 @@ scan_objective(void *arg, const double *theta, double *grad)
 {
 	ScanData   *scan = (ScanData *) arg;
 	ClvBgnbd	m;
+	int			h;
 
 	params_from_theta(theta, &m);
 	if (!params_usable(&m))
@@ -933,9 +938,29 @@ scan_objective(void *arg, const double *theta, double *grad)
 				 errmsg("the query given to profile.clv_bgnbd_fit_scan returned %.0f customers in one pass and %.0f in another",
 						scan->last[0], scan->customers),
 				 errhint("The query must return the same rows on every pass: avoid volatile functions and LIMIT without ORDER BY.")));
-	scan->loglik = scan->last[5];
+	h = scan->evaluations++ % SCAN_HISTORY;
+	memcpy(scan->history_theta[h], theta, sizeof(scan->history_theta[h]));
+	scan->history_loglik[h] = scan->last[5];
 	return objective_from(scan->last[5], &scan->last[6], scan->customers, scan->penalizer,
 						  &m, grad);
+}
+
+/* The log-likelihood at theta: remembered, or one more pass */
+static double
+scan_loglik_at(ScanData *scan, const double *theta)
+{
+	double		grad[4];
+	int			n = Min(scan->evaluations, SCAN_HISTORY);
+
+	for (int i = 1; i <= n; i++)
+	{
+		int			h = (scan->evaluations - i) % SCAN_HISTORY;
+
+		if (memcmp(scan->history_theta[h], theta, sizeof(scan->history_theta[h])) == 0)
+			return scan->history_loglik[h];
+	}
+	scan_objective(scan, theta, grad);
+	return scan->last[5];
 }
 
 /*
@@ -953,19 +978,21 @@ profile_clv_bgnbd_fit_scan(PG_FUNCTION_ARGS)
 	char	   *sql;
 	ScanData	scan;
 	StringInfoData pass;
+	Oid			argtypes[1] = {FLOAT8ARRAYOID};
 	ClvBgnbd	start = {1.0, 1.0, 1.0, 1.0};
 	ClvBgnbdFit fit;
 	ClvOptimResult result;
 	double		theta[4];
-	double		grad[4];
+	double		penalizer;
 	int			max_iter;
 	TupleDesc	tupdesc;
+	MemoryContext cxt;
 
 	for (int i = 0; i < (int) lengthof(argnames); i++)
 		check_arg_not_null(fcinfo, i, argnames[i]);
 	sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	scan.penalizer = PG_GETARG_FLOAT8(1);
-	check_penalizer(scan.penalizer);
+	penalizer = PG_GETARG_FLOAT8(1);
+	check_penalizer(penalizer);
 	max_iter = PG_GETARG_INT32(2);
 	check_int_range(max_iter, 1, 100000, "max_iter");
 	inner_query_check("profile.clv_bgnbd_fit_scan", sql);
@@ -980,14 +1007,32 @@ profile_clv_bgnbd_fit_scan(PG_FUNCTION_ARGS)
 	appendStringInfo(&pass,
 					 "SELECT profile.clv_bgnbd_loglik(q.f::pg_catalog.float8, q.r::pg_catalog.float8, "
 					 "q.t::pg_catalog.float8, $1) FROM (\n%s\n) AS q(id, f, r, t)", sql);
-	scan.sql = pass.data;
+
+	/*
+	 * One connection and one generic plan for every pass (the parameters
+	 * do not change the plan): planned once, not once per pass.  The plan
+	 * lives in SPI's memory, so an error frees it.
+	 */
+	cxt = CurrentMemoryContext;
+	memset(&scan, 0, sizeof(scan));
+	scan.penalizer = penalizer;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	scan.pass_cxt = AllocSetContextCreate(CurrentMemoryContext, "profile clv pass",
+										  ALLOCSET_SMALL_SIZES);
+	scan.plan = SPI_prepare_cursor(pass.data, 1, argtypes,
+								   CURSOR_OPT_PARALLEL_OK | CURSOR_OPT_GENERIC_PLAN);
+	if (scan.plan == NULL)
+		elog(ERROR, "a BG/NBD pass could not be planned: %s", SPI_result_code_string(SPI_result));
 
 	/* a first pass counts the customers and gives the starting point */
-	if (!scan_pass(&scan, &start))
+	if (!scan_pass(&scan, &start) || scan.last[0] == 0)
+	{
+		SPI_finish();
+		MemoryContextSwitchTo(cxt);
 		PG_RETURN_NULL();
+	}
 	scan.customers = scan.last[0];
-	if (scan.customers == 0)
-		PG_RETURN_NULL();
 	check_enough((int64) scan.customers, (int64) scan.last[2]);
 	if (scan.last[1] > 0)
 		ereport(NOTICE,
@@ -998,12 +1043,13 @@ profile_clv_bgnbd_fit_scan(PG_FUNCTION_ARGS)
 
 	/* the log-likelihood at the result, without the penalty */
 	params_from_theta(theta, &fit.params);
-	scan_objective(&scan, theta, grad);
-	fit.loglik = scan.last[5];
+	fit.loglik = scan_loglik_at(&scan, theta);
+	SPI_finish();
+	MemoryContextSwitchTo(cxt);
 	fit.customers = (int64) scan.customers;
 	fit.iterations = result.iterations;
 	fit.converged = result.converged;
-	fit.penalizer = scan.penalizer;
+	fit.penalizer = penalizer;
 	if (!result.converged)
 		warn_not_converged("BG/NBD", result.iterations, result.gradient_norm);
 	PG_RETURN_DATUM(clv_bgnbd_fit_datum(&fit, tupdesc));
