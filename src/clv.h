@@ -6,7 +6,7 @@
  *	- clv_summary.c: per-customer summaries from transactions (frequency,
  *	  recency, T, monetary), the calibration/holdout split, and the
  *	  purchase-day state that they and purchase cycles (clv_cycle.c) share;
- *	- clv_optim.c: BFGS on log-parameters, used by both fits;
+ *	- clv_optim.c: Newton (BG/NBD) and BFGS (Gamma-Gamma) on log-parameters;
  *	- clv_bgnbd.c: the BG/NBD model (Fader, Hardie & Lee 2005, "Counting
  *	  Your Customers the Easy Way"): likelihood, gradient, fit, scan path
  *	  and a simulator;
@@ -79,8 +79,12 @@ extern ClvDays *clv_days_read(Datum state, ClvDaysKind kind);
 
 #define CLV_MAX_PARAMS	4
 
-/* Objective: returns f(theta) and fills grad; may return NaN or Infinity */
-typedef double (*ClvObjective) (void *arg, const double *theta, double *grad);
+/*
+ * Objective: returns f(theta) and fills grad, and hess (n x n, row-major)
+ * when it is not NULL; may return NaN or Infinity
+ */
+typedef double (*ClvObjective) (void *arg, const double *theta, double *grad,
+								double *hess);
 
 typedef struct ClvOptimResult
 {
@@ -90,8 +94,9 @@ typedef struct ClvOptimResult
 	bool		converged;
 } ClvOptimResult;
 
-extern void clv_minimize(ClvObjective fn, void *arg, int n, double *theta,
-						 int max_iter, double gtol, ClvOptimResult *result);
+extern void clv_minimize(ClvObjective fn, void *arg, int n, bool newton,
+						 double *theta, int max_iter, double gtol,
+						 ClvOptimResult *result);
 
 /* ---- BG/NBD (clv_bgnbd.c) ---- */
 

@@ -19,10 +19,11 @@
  *	A4 = log(a) - log(b + x - 1) - (r + x) log(alpha + t_x)	 (x > 0 only)
  *	LL = A1 + A2 + log(exp(A3) + [x > 0] exp(A4))
  * the last term by log-sum-exp, so no term overflows however large x is
- * (the a / (b + x - 1) overflow of lifetimes#332).  The gradient is
- * analytic (digamma, below).
+ * (the a / (b + x - 1) overflow of lifetimes#332).  The gradient and
+ * Hessian are analytic (digamma and trigamma, below).
  *
- * Fit: maximum likelihood on log(r, alpha, a, b) by BFGS (clv_optim.c),
+ * Fit: maximum likelihood on log(r, alpha, a, b) by Newton's method with
+ * the analytic Hessian (clv_optim.c; trigamma below),
  * minimising -LL / n + penalizer * (r^2 + alpha^2 + a^2 + b^2), lifetimes'
  * objective.  Equal (x, t_x, T) triples are compressed into one with a
  * weight, and the x-dependent special functions are computed once per
@@ -35,8 +36,8 @@
  *	  profile.clv_bgnbd composite;
  *	- profile.clv_bgnbd_loglik(frequency, recency, t, params): the scan
  *	  path's pass, a double precision[] aggregate (DESIGN.md) of the
- *	  log-likelihood and its gradient at params = {r, alpha, a, b};
- *	- profile.clv_bgnbd_fit_scan(query, penalizer, max_iter): BFGS whose
+ *	  log-likelihood, its gradient and Hessian at params = {r, alpha, a, b};
+ *	- profile.clv_bgnbd_fit_scan(query, penalizer, max_iter): Newton whose
  *	  every evaluation is one such pass over the query;
  *	- profile.clv_bgnbd_simulate: customers drawn from the model.
  * Predictions are in clv_predict.c.
@@ -94,6 +95,27 @@ clv_digamma(double x)
 	f = 1.0 / (x * x);
 	return result + log(x) - 0.5 / x
 		- f * (1.0 / 12 - f * (1.0 / 120 - f * (1.0 / 252 - f * (1.0 / 240 - f * (1.0 / 132)))));
+}
+
+/*
+ * clv_trigamma: psi'(x) for x > 0, by the recurrence psi'(x) = psi'(x + 1)
+ * + 1 / x^2 up to x >= 10 and the asymptotic series there (relative error
+ * below 1e-13; it only steers Newton's method).
+ */
+static double
+clv_trigamma(double x)
+{
+	double		result = 0.0;
+	double		f;
+
+	while (x < 10.0)
+	{
+		result += 1.0 / (x * x);
+		x += 1.0;
+	}
+	f = 1.0 / (x * x);
+	return result + 1.0 / x + f / 2.0 +
+		f / x * (1.0 / 6 - f * (1.0 / 30 - f * (1.0 / 42 - f * (1.0 / 30 - f * (5.0 / 66)))));
 }
 
 /* ---- checks ---- */
@@ -163,64 +185,149 @@ typedef struct BgnbdData
 } BgnbdData;
 
 /*
- * The terms of the log-likelihood and its natural gradient that depend on
- * the parameters only, computed once per evaluation (or per pass).
+ * The Hessian of the log-likelihood in the natural parameters (r, alpha,
+ * a, b), by its upper triangle: rr, r alpha, r a, r b, alpha alpha, alpha
+ * a, alpha b, aa, ab, bb.
+ */
+#define BGNBD_HESS	10
+
+/*
+ * The terms of the log-likelihood and its natural gradient and Hessian
+ * that depend on the parameters only, computed once per evaluation (or
+ * per pass).
  */
 typedef struct BgnbdConst
 {
 	ClvBgnbd	m;
-	double		ll;				/* -lgamma(r) + r log(alpha) + lgamma(a + b) - lgamma(b) */
-	double		grad[4];		/* -psi(r) + log(alpha), r / alpha, psi(a + b), psi(a + b) - psi(b) */
+	double		ll;				/* r log(alpha) */
+	double		grad[4];		/* log(alpha), r / alpha, 0, 0 */
+	double		hess[BGNBD_HESS];
 	double		log_a;
 } BgnbdConst;
 
-/* ... and those that depend on x too: once per distinct x */
+/*
+ * ... and those that depend on x too: once per distinct x.  With D[f](y)
+ * = f(y + x) - f(y):
+ */
 typedef struct BgnbdXTerms
 {
-	double		ll;				/* lgamma(r + x) + lgamma(b + x) - lgamma(a + b + x) */
-	double		pr;				/* psi(r + x) */
-	double		pab;			/* psi(a + b + x) */
-	double		pb_pab;			/* psi(b + x) - psi(a + b + x) */
+	double		ll;				/* D[lgamma](r) + D[lgamma](b) - D[lgamma](a + b) */
+	double		pr;				/* D[psi](r) */
+	double		pab;			/* D[psi](a + b) */
+	double		pb_pab;			/* D[psi](b) - D[psi](a + b) */
+	double		tr;				/* D[psi'](r) */
+	double		tab;			/* D[psi'](a + b) */
+	double		tb_tab;			/* D[psi'](b) - D[psi'](a + b) */
 	double		log_bx;			/* log(b + x - 1), x > 0 */
 	double		inv_bx;			/* 1 / (b + x - 1), x > 0 */
 } BgnbdXTerms;
 
-/* Sums over customers of one x (weights w) of the terms that vary by row */
+/*
+ * Sums over customers of one x (weights w) of the terms that vary by row.
+ * With w3, w4 the weights of the two branches of log-sum-exp (w4 = 0 at x
+ * = 0), u = 1 / (alpha + T), v = 1 / (alpha + t_x), and the gradient
+ * difference of the branches d = (log(alpha + t_x) - log(alpha + T), (r +
+ * x) (v - u), -1 / a, 1 / (b + x - 1)), whose last two are the same for
+ * every row of one x.
+ */
 typedef struct BgnbdRowSums
 {
 	double		w;				/* customers */
 	double		lse;			/* log(e^A3 + [x > 0] e^A4) */
 	double		r;				/* d lse / d r */
 	double		al;				/* d lse / d alpha, over r + x */
-	double		w4;				/* weight of the A4 branch */
+	double		w4;				/* w4 */
+	double		uv;				/* w3 u + w4 v */
+	double		uv2;			/* w3 u^2 + w4 v^2 */
+	double		k;				/* w3 w4 */
+	double		k0;				/* w3 w4 d0 */
+	double		k1;				/* w3 w4 d1 */
+	double		k00;			/* w3 w4 d0^2 */
+	double		k01;			/* w3 w4 d0 d1 */
+	double		k11;			/* w3 w4 d1^2 */
 } BgnbdRowSums;
 
 static void
 bgnbd_const(const ClvBgnbd *m, BgnbdConst *c)
 {
 	double		log_al = log(m->alpha);
-	double		pab = clv_digamma(m->a + m->b);
 
 	c->m = *m;
-	c->ll = -lgamma(m->r) + m->r * log_al + lgamma(m->a + m->b) - lgamma(m->b);
-	c->grad[0] = -clv_digamma(m->r) + log_al;
+	c->ll = m->r * log_al;
+	c->grad[0] = log_al;
 	c->grad[1] = m->r / m->alpha;
-	c->grad[2] = pab;
-	c->grad[3] = pab - clv_digamma(m->b);
+	c->grad[2] = 0.0;
+	c->grad[3] = 0.0;
+	memset(c->hess, 0, sizeof(c->hess));
+	c->hess[1] = 1.0 / m->alpha;	/* r alpha */
+	c->hess[4] = -m->r / (m->alpha * m->alpha);	/* alpha alpha */
 	c->log_a = log(m->a);
 }
+
+/*
+ * The terms of x: differences such as lgamma(b + x) - lgamma(b), which
+ * for a whole x are sums over k < x of log(b + k), 1 / (b + k) and 1 / (b
+ * + k)^2.  Summed up to BGNBD_X_SUMS: exact where the difference of two
+ * lgamma of huge arguments would lose every digit (a and b run off to
+ * 1e8 and more when the data are best fit by a drop-out probability that
+ * does not vary across customers); beyond, from the special functions.
+ */
+#define BGNBD_X_SUMS	1024
 
 static void
 bgnbd_x_terms(const ClvBgnbd *m, double x, BgnbdXTerms *t)
 {
 	double		r = m->r,
-				a = m->a,
-				b = m->b;
+				b = m->b,
+				ab = m->a + m->b;
 
-	t->ll = lgamma(r + x) + lgamma(b + x) - lgamma(a + b + x);
-	t->pr = clv_digamma(r + x);
-	t->pab = clv_digamma(a + b + x);
-	t->pb_pab = clv_digamma(b + x) - t->pab;
+	if (x < BGNBD_X_SUMS)
+	{
+		double		lr = 0,
+					lb = 0,
+					lab = 0,
+					pr = 0,
+					pb = 0,
+					pab = 0,
+					tr = 0,
+					tb = 0,
+					tab = 0;
+
+		for (int k = 0; k < (int) x; k++)
+		{
+			double		ir = 1.0 / (r + k),
+						ib = 1.0 / (b + k),
+						iab = 1.0 / (ab + k);
+
+			lr += log(r + k);
+			lb += log(b + k);
+			lab += log(ab + k);
+			pr += ir;
+			pb += ib;
+			pab += iab;
+			tr += ir * ir;
+			tb += ib * ib;
+			tab += iab * iab;
+		}
+		t->ll = lr + lb - lab;
+		t->pr = pr;
+		t->pab = pab;
+		t->pb_pab = pb - pab;
+		t->tr = -tr;
+		t->tab = -tab;
+		t->tb_tab = -tb + tab;
+	}
+	else
+	{
+		t->ll = (lgamma(r + x) - lgamma(r)) + (lgamma(b + x) - lgamma(b)) -
+			(lgamma(ab + x) - lgamma(ab));
+		t->pr = clv_digamma(r + x) - clv_digamma(r);
+		t->pab = clv_digamma(ab + x) - clv_digamma(ab);
+		t->pb_pab = clv_digamma(b + x) - clv_digamma(b) - t->pab;
+		t->tr = clv_trigamma(r + x) - clv_trigamma(r);
+		t->tab = clv_trigamma(ab + x) - clv_trigamma(ab);
+		t->tb_tab = clv_trigamma(b + x) - clv_trigamma(b) - t->tab;
+	}
 	t->log_bx = x > 0 ? log(b + x - 1) : 0.0;
 	t->inv_bx = x > 0 ? 1.0 / (b + x - 1) : 0.0;
 }
@@ -238,17 +345,22 @@ bgnbd_add_row(const BgnbdConst *c, const BgnbdXTerms *xt, double x, double tx,
 	double		al = c->m.alpha;
 	double		rx = c->m.r + x;
 	double		la = log(al + T);
+	double		u = 1.0 / (al + T);
 	double		A3 = -rx * la;
 
 	if (x > 0)
 	{
 		double		lb = log(al + tx);
+		double		v = 1.0 / (al + tx);
 		double		A4 = c->log_a - xt->log_bx - rx * lb;
 		double		d = A4 - A3;
 		double		e = exp(-fabs(d));
 		double		q = 1.0 / (1.0 + e);
 		double		w3,
-					w4;
+					w4,
+					k,
+					d0,
+					d1;
 
 		if (d > 0)
 		{
@@ -263,70 +375,103 @@ bgnbd_add_row(const BgnbdConst *c, const BgnbdXTerms *xt, double x, double tx,
 			w4 = e * q;
 		}
 		s->r -= w * (w3 * la + w4 * lb);
-		s->al -= w * (w3 / (al + T) + w4 / (al + tx));
+		s->al -= w * (w3 * u + w4 * v);
 		s->w4 += w * w4;
+		s->uv += w * (w3 * u + w4 * v);
+		s->uv2 += w * (w3 * u * u + w4 * v * v);
+		k = w * w3 * w4;
+		d0 = lb - la;
+		d1 = rx * (v - u);
+		s->k += k;
+		s->k0 += k * d0;
+		s->k1 += k * d1;
+		s->k00 += k * d0 * d0;
+		s->k01 += k * d0 * d1;
+		s->k11 += k * d1 * d1;
 	}
 	else
 	{
 		s->lse += w * A3;
 		s->r -= w * la;
-		s->al -= w / (al + T);
+		s->al -= w * u;
+		s->uv += w * u;
+		s->uv2 += w * u * u;
 	}
 	s->w += w;
 }
 
 /*
- * Adds the sums of one x to the log-likelihood and natural gradient
- * (without the parameter-only terms: bgnbd_add_const).
+ * Adds the sums of one x to the log-likelihood, natural gradient and
+ * Hessian (without the parameter-only terms: bgnbd_add_const).  The
+ * Hessian of log-sum-exp is w3 H(A3) + w4 H(A4) + w3 w4 d d'.
  */
 static inline void
 bgnbd_add_x(const BgnbdConst *c, const BgnbdXTerms *xt, double x,
-			const BgnbdRowSums *s, double *ll, double *grad)
+			const BgnbdRowSums *s, double *ll, double *grad, double *hess)
 {
+	double		rx = c->m.r + x;
+	double		d2 = -1.0 / c->m.a;
+	double		d3 = xt->inv_bx;
+
 	*ll += s->w * xt->ll + s->lse;
 	grad[0] += s->w * xt->pr + s->r;
-	grad[1] += (c->m.r + x) * s->al;
+	grad[1] += rx * s->al;
 	grad[2] += -s->w * xt->pab + s->w4 / c->m.a;
 	grad[3] += s->w * xt->pb_pab - s->w4 * xt->inv_bx;
+	hess[0] += s->w * xt->tr + s->k00;
+	hess[1] += -s->uv + s->k01;
+	hess[2] += s->k0 * d2;
+	hess[3] += s->k0 * d3;
+	hess[4] += rx * s->uv2 + s->k11;
+	hess[5] += s->k1 * d2;
+	hess[6] += s->k1 * d3;
+	hess[7] += -s->w * xt->tab - s->w4 * d2 * d2 + s->k * d2 * d2;
+	hess[8] += -s->w * xt->tab + s->k * d2 * d3;
+	hess[9] += s->w * xt->tb_tab + s->w4 * d3 * d3 + s->k * d3 * d3;
 }
 
 /* Adds the parameter-only terms of w customers */
 static inline void
-bgnbd_add_const(const BgnbdConst *c, double w, double *ll, double *grad)
+bgnbd_add_const(const BgnbdConst *c, double w, double *ll, double *grad, double *hess)
 {
 	*ll += w * c->ll;
 	for (int j = 0; j < 4; j++)
 		grad[j] += w * c->grad[j];
+	for (int j = 0; j < BGNBD_HESS; j++)
+		hess[j] += w * c->hess[j];
 }
 
 /*
- * Log-likelihood and natural gradient of the whole data set: the special
- * functions of the parameters once, of x once per group.
+ * Log-likelihood, natural gradient and Hessian of the whole data set: the
+ * special functions of the parameters once, of x once per group.
  */
 static double
-bgnbd_loglik(BgnbdData *data, const ClvBgnbd *m, double *grad)
+bgnbd_loglik(BgnbdData *data, const ClvBgnbd *m, double *grad, double *hess)
 {
 	BgnbdConst	c;
 	double		ll = 0.0;
 	double		g[4] = {0, 0, 0, 0};
+	double		h[BGNBD_HESS] = {0};
 
 	bgnbd_const(m, &c);
 	for (int64 gi = 0; gi < data->ngroups; gi++)
 	{
 		double		x = data->rows[data->group_start[gi]].x;
 		BgnbdXTerms xt;
-		BgnbdRowSums s = {0, 0, 0, 0, 0};
+		BgnbdRowSums s;
 
 		if ((gi & 0xff) == 0)
 			CHECK_FOR_INTERRUPTS();
+		memset(&s, 0, sizeof(s));
 		bgnbd_x_terms(m, x, &xt);
 		for (int64 i = data->group_start[gi]; i < data->group_start[gi + 1]; i++)
 			bgnbd_add_row(&c, &xt, x, data->rows[i].tx, data->rows[i].T,
 						  data->weights[i], &s);
-		bgnbd_add_x(&c, &xt, x, &s, &ll, g);
+		bgnbd_add_x(&c, &xt, x, &s, &ll, g, h);
 	}
-	bgnbd_add_const(&c, data->total, &ll, g);
+	bgnbd_add_const(&c, data->total, &ll, g, h);
 	memcpy(grad, g, sizeof(g));
+	memcpy(hess, h, sizeof(h));
 	return ll;
 }
 
@@ -348,36 +493,58 @@ params_usable(const ClvBgnbd *m)
 
 /*
  * The objective on log-parameters, -LL / n + penalizer * sum of squared
- * parameters, and its gradient, from the log-likelihood and natural
- * gradient at the point.
+ * parameters, its gradient and (hess not NULL) Hessian, from the
+ * log-likelihood and natural gradient and Hessian at the point: with p_j =
+ * exp(theta_j) and F the objective in p,
+ *	d/dtheta_j = p_j dF/dp_j,  d2/dtheta_j dtheta_k = p_j p_k d2F/dp_j dp_k + [j = k] p_j dF/dp_j.
  */
 static double
-objective_from(double ll, const double *natural, double total, double penalizer,
-			   const ClvBgnbd *m, double *grad)
+objective_from(double ll, const double *natural, const double *natural_hess,
+			   double total, double penalizer, const ClvBgnbd *m, double *grad,
+			   double *hess)
 {
 	double		p[4] = {m->r, m->alpha, m->a, m->b};
 	double		f = -ll / total;
+	double		dF[4];
 
 	for (int j = 0; j < 4; j++)
 	{
 		f += penalizer * p[j] * p[j];
-		grad[j] = (-natural[j] / total + 2.0 * penalizer * p[j]) * p[j];
+		dF[j] = -natural[j] / total + 2.0 * penalizer * p[j];
+		grad[j] = dF[j] * p[j];
+	}
+	if (hess != NULL)
+	{
+		int			e = 0;
+
+		for (int j = 0; j < 4; j++)
+			for (int k = j; k < 4; k++, e++)
+			{
+				double		h = p[j] * p[k] * (-natural_hess[e] / total +
+											   (j == k ? 2.0 * penalizer : 0.0));
+
+				if (j == k)
+					h += p[j] * dF[j];
+				hess[j * 4 + k] = hess[k * 4 + j] = h;
+			}
 	}
 	return f;
 }
 
 static double
-bgnbd_objective(void *arg, const double *theta, double *grad)
+bgnbd_objective(void *arg, const double *theta, double *grad, double *hess)
 {
 	BgnbdData  *data = (BgnbdData *) arg;
 	ClvBgnbd	m;
 	double		natural[4];
+	double		natural_hess[BGNBD_HESS];
 
 	params_from_theta(theta, &m);
 	if (!params_usable(&m))
 		return get_float8_nan();
-	data->loglik = bgnbd_loglik(data, &m, natural);
-	return objective_from(data->loglik, natural, data->total, data->penalizer, &m, grad);
+	data->loglik = bgnbd_loglik(data, &m, natural, natural_hess);
+	return objective_from(data->loglik, natural, natural_hess, data->total, data->penalizer,
+						  &m, grad, hess);
 }
 
 /* The starting point: r = a = b = 1, alpha from the mean purchase rate */
@@ -452,6 +619,7 @@ clv_bgnbd_fit_triples(ClvTriple *rows, int64 n, bool sorted, double penalizer,
 				sum_T = 0.0;
 	double		theta[4];
 	double		grad[4];
+	double		hess[BGNBD_HESS];
 	ClvOptimResult result;
 	int64		distinct = 0;
 
@@ -491,11 +659,11 @@ clv_bgnbd_fit_triples(ClvTriple *rows, int64 n, bool sorted, double penalizer,
 	data.penalizer = penalizer;
 
 	bgnbd_start(sum_x / n, sum_T / n, theta);
-	clv_minimize(bgnbd_objective, &data, 4, theta, max_iter, CLV_GTOL, &result);
+	clv_minimize(bgnbd_objective, &data, 4, true, theta, max_iter, CLV_GTOL, &result);
 
 	/* the log-likelihood at the result, without the penalty */
 	params_from_theta(theta, &fit->params);
-	fit->loglik = bgnbd_loglik(&data, &fit->params, grad);
+	fit->loglik = bgnbd_loglik(&data, &fit->params, grad, hess);
 	fit->customers = n;
 	fit->iterations = result.iterations;
 	fit->converged = result.converged;
@@ -687,13 +855,15 @@ profile_clv_bgnbd_finalfn(PG_FUNCTION_ARGS)
 /* ---- the scan path: profile.clv_bgnbd_loglik and its driver ---- */
 
 /*
- * State, double precision[10]: customers, rows skipped (a NULL value),
- * repeat buyers, sum of frequency, sum of t, log-likelihood, and its
- * gradient by r, alpha, a and b (natural parameters).  The first row fixes
+ * State, double precision[20]: customers, rows skipped (a NULL value),
+ * repeat buyers, sum of frequency, sum of t, log-likelihood, its gradient
+ * by r, alpha, a and b (natural parameters), and its Hessian by its upper
+ * triangle (rr, r alpha, r a, r b, alpha alpha, alpha a, alpha b, aa, ab,
+ * bb).  The first row fixes
  * the parameters; the state does not keep them (every row of a pass has
  * the same, a constant of the query).
  */
-#define LOGLIK_LENGTH	10
+#define LOGLIK_LENGTH	20
 
 static ArrayType *
 loglik_state_new(void)
@@ -780,9 +950,10 @@ profile_clv_bgnbd_loglik_transfn(PG_FUNCTION_ARGS)
 	LoglikCache *cache;
 	BgnbdXTerms xt_local;
 	const BgnbdXTerms *xt;
-	BgnbdRowSums sums = {0, 0, 0, 0, 0};
+	BgnbdRowSums sums;
 	double		ll = 0.0;
 	double		g[4] = {0, 0, 0, 0};
+	double		h[BGNBD_HESS] = {0};
 	double		x,
 				tx,
 				T;
@@ -828,12 +999,15 @@ profile_clv_bgnbd_loglik_transfn(PG_FUNCTION_ARGS)
 	s[2] += x > 0;
 	s[3] += x;
 	s[4] += T;
+	memset(&sums, 0, sizeof(sums));
 	bgnbd_add_row(&cache->c, xt, x, tx, T, 1.0, &sums);
-	bgnbd_add_x(&cache->c, xt, x, &sums, &ll, g);
-	bgnbd_add_const(&cache->c, 1.0, &ll, g);
+	bgnbd_add_x(&cache->c, xt, x, &sums, &ll, g, h);
+	bgnbd_add_const(&cache->c, 1.0, &ll, g, h);
 	s[5] += ll;
 	for (int j = 0; j < 4; j++)
 		s[6 + j] += g[j];
+	for (int j = 0; j < BGNBD_HESS; j++)
+		s[10 + j] += h[j];
 	PG_RETURN_ARRAYTYPE_P(state);
 }
 
@@ -923,7 +1097,7 @@ scan_pass(ScanData *scan, const ClvBgnbd *m)
 }
 
 static double
-scan_objective(void *arg, const double *theta, double *grad)
+scan_objective(void *arg, const double *theta, double *grad, double *hess)
 {
 	ScanData   *scan = (ScanData *) arg;
 	ClvBgnbd	m;
@@ -941,8 +1115,8 @@ scan_objective(void *arg, const double *theta, double *grad)
 	h = scan->evaluations++ % SCAN_HISTORY;
 	memcpy(scan->history_theta[h], theta, sizeof(scan->history_theta[h]));
 	scan->history_loglik[h] = scan->last[5];
-	return objective_from(scan->last[5], &scan->last[6], scan->customers, scan->penalizer,
-						  &m, grad);
+	return objective_from(scan->last[5], &scan->last[6], &scan->last[10], scan->customers,
+						  scan->penalizer, &m, grad, hess);
 }
 
 /* The log-likelihood at theta: remembered, or one more pass */
@@ -959,7 +1133,7 @@ scan_loglik_at(ScanData *scan, const double *theta)
 		if (memcmp(scan->history_theta[h], theta, sizeof(scan->history_theta[h])) == 0)
 			return scan->history_loglik[h];
 	}
-	scan_objective(scan, theta, grad);
+	scan_objective(scan, theta, grad, NULL);
 	return scan->last[5];
 }
 
@@ -1039,7 +1213,7 @@ profile_clv_bgnbd_fit_scan(PG_FUNCTION_ARGS)
 				(errmsg("profile.clv_bgnbd_fit_scan skipped %.0f rows with a NULL frequency, recency or t",
 						scan.last[1])));
 	bgnbd_start(scan.last[3] / scan.customers, scan.last[4] / scan.customers, theta);
-	clv_minimize(scan_objective, &scan, 4, theta, max_iter, CLV_GTOL, &result);
+	clv_minimize(scan_objective, &scan, 4, true, theta, max_iter, CLV_GTOL, &result);
 
 	/* the log-likelihood at the result, without the penalty */
 	params_from_theta(theta, &fit.params);

@@ -135,7 +135,7 @@ gg_loglik(GgData *data, const ClvGammaGamma *m, double *grad)
 }
 
 static double
-gg_objective(void *arg, const double *theta, double *grad)
+gg_objective(void *arg, const double *theta, double *grad, double *hess)
 {
 	GgData	   *data = (GgData *) arg;
 	ClvGammaGamma m = {exp(theta[0]), exp(theta[1]), exp(theta[2])};
@@ -218,7 +218,7 @@ clv_gammagamma_fit_rows(ClvSpend *rows, int64 n, bool sorted, int64 excluded,
 	theta[0] = 0.0;
 	theta[1] = log(2.0);
 	theta[2] = log(Max(sm, 1e-300));
-	clv_minimize(gg_objective, &data, 3, theta, max_iter, GG_GTOL, &result);
+	clv_minimize(gg_objective, &data, 3, false, theta, max_iter, GG_GTOL, &result);
 
 	fit->params.p = exp(theta[0]);
 	fit->params.q = exp(theta[1]);
