@@ -274,8 +274,51 @@ bgnbd_const(const ClvBgnbd *m, BgnbdConst *c)
  */
 #define BGNBD_X_SUMS	1024
 
+/* The sums over k < n of the x terms, grown one k at a time */
+typedef struct BgnbdXSums
+{
+	int			n;
+	double		lr,
+				lb,
+				lab;			/* log(r + k), log(b + k), log(a + b + k) */
+	double		pr,
+				pb,
+				pab;			/* 1 / (r + k), ... */
+	double		tr,
+				tb,
+				tab;			/* 1 / (r + k)^2, ... */
+} BgnbdXSums;
+
 static void
-bgnbd_x_terms(const ClvBgnbd *m, double x, BgnbdXTerms *t)
+bgnbd_x_sums_grow(const ClvBgnbd *m, BgnbdXSums *sums, int n)
+{
+	double		ab = m->a + m->b;
+
+	for (int k = sums->n; k < n; k++)
+	{
+		double		ir = 1.0 / (m->r + k),
+					ib = 1.0 / (m->b + k),
+					iab = 1.0 / (ab + k);
+
+		sums->lr += log(m->r + k);
+		sums->lb += log(m->b + k);
+		sums->lab += log(ab + k);
+		sums->pr += ir;
+		sums->pb += ib;
+		sums->pab += iab;
+		sums->tr += ir * ir;
+		sums->tb += ib * ib;
+		sums->tab += iab * iab;
+	}
+	sums->n = Max(sums->n, n);
+}
+
+/*
+ * The terms of x.  sums: NULL, or the sums of a smaller x of the same
+ * parameters to grow (rows in ascending x), the same doubles as from 0.
+ */
+static void
+bgnbd_x_terms(const ClvBgnbd *m, double x, BgnbdXSums *sums, BgnbdXTerms *t)
 {
 	double		r = m->r,
 				b = m->b,
@@ -283,39 +326,21 @@ bgnbd_x_terms(const ClvBgnbd *m, double x, BgnbdXTerms *t)
 
 	if (x < BGNBD_X_SUMS)
 	{
-		double		lr = 0,
-					lb = 0,
-					lab = 0,
-					pr = 0,
-					pb = 0,
-					pab = 0,
-					tr = 0,
-					tb = 0,
-					tab = 0;
+		BgnbdXSums	local;
 
-		for (int k = 0; k < (int) x; k++)
+		if (sums == NULL || sums->n > (int) x)
 		{
-			double		ir = 1.0 / (r + k),
-						ib = 1.0 / (b + k),
-						iab = 1.0 / (ab + k);
-
-			lr += log(r + k);
-			lb += log(b + k);
-			lab += log(ab + k);
-			pr += ir;
-			pb += ib;
-			pab += iab;
-			tr += ir * ir;
-			tb += ib * ib;
-			tab += iab * iab;
+			memset(&local, 0, sizeof(local));
+			sums = &local;
 		}
-		t->ll = lr + lb - lab;
-		t->pr = pr;
-		t->pab = pab;
-		t->pb_pab = pb - pab;
-		t->tr = -tr;
-		t->tab = -tab;
-		t->tb_tab = -tb + tab;
+		bgnbd_x_sums_grow(m, sums, (int) x);
+		t->ll = sums->lr + sums->lb - sums->lab;
+		t->pr = sums->pr;
+		t->pab = sums->pab;
+		t->pb_pab = sums->pb - sums->pab;
+		t->tr = -sums->tr;
+		t->tab = -sums->tab;
+		t->tb_tab = -sums->tb + sums->tab;
 	}
 	else
 	{
@@ -452,8 +477,10 @@ bgnbd_loglik(BgnbdData *data, const ClvBgnbd *m, double *grad, double *hess)
 	double		ll = 0.0;
 	double		g[4] = {0, 0, 0, 0};
 	double		h[BGNBD_HESS] = {0};
+	BgnbdXSums	sums;
 
 	bgnbd_const(m, &c);
+	memset(&sums, 0, sizeof(sums));
 	for (int64 gi = 0; gi < data->ngroups; gi++)
 	{
 		double		x = data->rows[data->group_start[gi]].x;
@@ -463,7 +490,7 @@ bgnbd_loglik(BgnbdData *data, const ClvBgnbd *m, double *grad, double *hess)
 		if ((gi & 0xff) == 0)
 			CHECK_FOR_INTERRUPTS();
 		memset(&s, 0, sizeof(s));
-		bgnbd_x_terms(m, x, &xt);
+		bgnbd_x_terms(m, x, &sums, &xt);
 		for (int64 i = data->group_start[gi]; i < data->group_start[gi + 1]; i++)
 			bgnbd_add_row(&c, &xt, x, data->rows[i].tx, data->rows[i].T,
 						  data->weights[i], &s);
@@ -985,14 +1012,14 @@ profile_clv_bgnbd_loglik_transfn(PG_FUNCTION_ARGS)
 
 		if (!cache->have[i])
 		{
-			bgnbd_x_terms(&cache->c.m, x, &cache->xt[i]);
+			bgnbd_x_terms(&cache->c.m, x, NULL, &cache->xt[i]);
 			cache->have[i] = true;
 		}
 		xt = &cache->xt[i];
 	}
 	else
 	{
-		bgnbd_x_terms(&cache->c.m, x, &xt_local);
+		bgnbd_x_terms(&cache->c.m, x, NULL, &xt_local);
 		xt = &xt_local;
 	}
 	s[0] += 1;
