@@ -15,7 +15,7 @@
  * while the Hessian is positive definite, else the smallest of mu = 1e-8,
  * 1e-7, ... times its largest diagonal element that makes it so (a
  * modified Newton method, Nocedal & Wright 3.4).  From the start of a
- * BG/NBD fit it takes about 7 evaluations where BFGS takes about 25: on
+ * BG/NBD fit it takes 8 to 12 evaluations where BFGS took 25 to 40: on
  * the scan path each evaluation is a pass over the data.
  *
  * Both take the step from a backtracking line search with the Armijo
