@@ -10,6 +10,7 @@ OBJS = \
 	src/clv_gammagamma.o \
 	src/clv_model.o \
 	src/clv_optim.o \
+	src/clv_predict.o \
 	src/clv_summary.o \
 	src/customer_profiles.o \
 	src/query.o \

@@ -1252,9 +1252,11 @@ COMMENT ON AGGREGATE profile.clv_bgnbd(double precision, double precision, doubl
 COMMENT ON AGGREGATE profile.clv_bgnbd(double precision, double precision, double precision, double precision) IS
     'Fit a BG/NBD model with an L2 penalizer on r, alpha, a and b';
 
--- BG/NBD scan path: the log-likelihood and gradient as a double precision[]
--- aggregate [customers, skipped, repeat buyers, sum frequency, sum t,
--- loglik, d/dr, d/dalpha, d/da, d/db], and the BFGS driver over it
+-- BG/NBD scan path: the log-likelihood, gradient and Hessian as a double
+-- precision[] aggregate [customers, skipped, repeat buyers, sum frequency,
+-- sum t, loglik, d/dr, d/dalpha, d/da, d/db, then the Hessian's upper
+-- triangle rr, r alpha, r a, r b, alpha alpha, alpha a, alpha b, aa, ab,
+-- bb], and the Newton driver over it
 
 CREATE FUNCTION profile.clv_bgnbd_loglik_transfn(double precision[], double precision, double precision,
                                                  double precision, double precision[])
@@ -1281,7 +1283,7 @@ CREATE AGGREGATE profile.clv_bgnbd_loglik(frequency double precision, recency do
 );
 
 COMMENT ON AGGREGATE profile.clv_bgnbd_loglik(double precision, double precision, double precision, double precision[]) IS
-    'BG/NBD log-likelihood and gradient at params {r, alpha, a, b}: [customers, skipped, repeat buyers, sum frequency, sum t, loglik, d/dr, d/dalpha, d/da, d/db]';
+    'BG/NBD log-likelihood, gradient and Hessian at params {r, alpha, a, b}: [customers, skipped, repeat buyers, sum frequency, sum t, loglik, d/dr, d/dalpha, d/da, d/db, d2/dr2, d2/dr dalpha, d2/dr da, d2/dr db, d2/dalpha2, d2/dalpha da, d2/dalpha db, d2/da2, d2/da db, d2/db2]';
 
 CREATE FUNCTION profile.clv_bgnbd_fit_scan(
     query text,

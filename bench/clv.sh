@@ -5,7 +5,8 @@
 # Data: the CDNOW sample of Fader, Hardie & Lee (2005) from ../shared/data
 # (2,357 customers, 39 weeks to 1997-09-30, weeks), the same rows
 # replicated 10 times (23,570), and 1,000,000 customers simulated from
-# r 0.243, alpha 4.414, a 0.793, b 2.426 over 20 to 80 weeks (seeded).
+# r 0.243, alpha 4.414, a 0.793, b 2.426 over 20 to 80 weeks (seeded),
+# with a float8 monetary value as profile.clv_summary gives.
 # Needs /usr/bin/python3 with numpy, scipy and psycopg2 (Debian
 # python3-numpy python3-scipy python3-psycopg2).
 #
@@ -35,7 +36,7 @@ FROM (SELECT customer_id, profile.clv_summary(ordered_at, amount::float8, '1997-
 CREATE TABLE cdnow10 AS SELECT c.customer_id * 10 + k AS customer_id, frequency, recency, t, monetary
 FROM cdnow c, generate_series(0, 9) k;
 CREATE TABLE sim1m AS
-SELECT customer_id, frequency::float8 AS frequency, recency, t, 10.0 + (customer_id * 7919) % 50 AS monetary
+SELECT customer_id, frequency::float8 AS frequency, recency, t, (10 + (customer_id * 7919) % 50)::float8 AS monetary
 FROM profile.clv_bgnbd_simulate(1000000, 0.243, 4.414, 0.793, 2.426, 20, 80, seed => 42);
 VACUUM (FREEZE, ANALYZE) cdnow, cdnow10, sim1m;
 SELECT model FROM profile.clv_fit('bench_clv', 'SELECT customer_id, frequency, recency, t, monetary FROM cdnow', 'week');

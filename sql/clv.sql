@@ -142,7 +142,31 @@ SELECT l[1] AS customers, l[2] AS skipped, l[3] AS repeat_buyers,
 FROM (SELECT profile.clv_bgnbd_loglik(frequency, recency, t, ARRAY[(f).r, (f).alpha, (f).a, (f).b])
              FILTER (WHERE true) AS l
       FROM clv_test.sim, clv_test.fit GROUP BY f) x, clv_test.fit;
--- NULL rows are skipped (and counted by the scan pass)
+-- its Hessian (entries 11 to 20: rr, r alpha, r a, r b, alpha alpha,
+-- alpha a, alpha b, aa, ab, bb) against central differences of its
+-- gradient, steps of 1e-5 of each parameter (stated tolerance: 1e-6 of
+-- the largest entry)
+WITH p(p) AS (VALUES (ARRAY[0.3, 4.1, 0.7, 2.3]::float8[])),
+base AS (SELECT profile.clv_bgnbd_loglik(frequency, recency, t, p) AS s FROM clv_test.sim, p GROUP BY p),
+shifted AS (
+    SELECT j, p[j] AS pj,
+           (SELECT profile.clv_bgnbd_loglik(frequency, recency, t, p[:j - 1] || p[j] * (1 + 1e-5) || p[j + 1:])
+            FROM clv_test.sim) AS sp,
+           (SELECT profile.clv_bgnbd_loglik(frequency, recency, t, p[:j - 1] || p[j] * (1 - 1e-5) || p[j + 1:])
+            FROM clv_test.sim) AS sm
+    FROM p, generate_series(1, 4) j),
+idx(i, j, e) AS (VALUES (1, 1, 11), (1, 2, 12), (1, 3, 13), (1, 4, 14), (2, 2, 15), (2, 3, 16), (2, 4, 17),
+                        (3, 3, 18), (3, 4, 19), (4, 4, 20), (2, 1, 12), (3, 1, 13), (4, 1, 14), (3, 2, 16),
+                        (4, 2, 17), (4, 3, 19))
+SELECT max(abs((sh.sp[6 + i] - sh.sm[6 + i]) / (2e-5 * sh.pj) - b.s[e]))
+       / (SELECT max(abs(h)) FROM base, unnest(s[11:20]) h) < 1e-6 AS hessian_as_differences
+FROM shifted sh JOIN idx USING (j), base b;
+-- NULL rows are skipped (and counted by the scan pass).  The state at
+-- {1, 1, 1, 1} of (1, 2, 5) and (0, 0, 3): log-likelihood, gradient and
+-- Hessian as 40-digit mpmath differentiates lifetimes' formula (computed
+-- offline): -4.0535225677; -1.623536086, 1.15, 0.3, -0.3; -0.9231275178,
+-- 1.41303215, 0.1109035489, -0.1109035489, -1.730833333, -0.05333333333,
+-- 0.05333333333, -0.39, 0.09, 0.21
 SELECT (profile.clv_bgnbd(f, r, t)).customers
 FROM (VALUES (1.0, 2.0, 5.0), (0, 0, 3), (NULL, 1, 2), (2, 3, 4), (0, 0, 9), (1, 1, 1)) v(f, r, t);
 SELECT array(SELECT round(e::numeric, 9) FROM unnest(profile.clv_bgnbd_loglik(f, r, t, '{1,1,1,1}')) e) AS state

@@ -6,10 +6,12 @@
  *	- clv_summary.c: per-customer summaries from transactions (frequency,
  *	  recency, T, monetary), the calibration/holdout split, and the
  *	  purchase-day state that they and purchase cycles (clv_cycle.c) share;
- *	- clv_optim.c: BFGS on log-parameters, used by both fits;
+ *	- clv_optim.c: Newton (BG/NBD) and BFGS (Gamma-Gamma) on log-parameters;
  *	- clv_bgnbd.c: the BG/NBD model (Fader, Hardie & Lee 2005, "Counting
- *	  Your Customers the Easy Way"): likelihood, gradient, fit, scan path,
- *	  predictions and a simulator;
+ *	  Your Customers the Easy Way"): likelihood, gradient, fit, scan path
+ *	  and a simulator;
+ *	- clv_predict.c: BG/NBD predictions, and the predictor that caches
+ *	  them per model for scoring;
  *	- clv_gammagamma.c: the Gamma-Gamma spend model (Fader, Hardie & Lee
  *	  2005, "RFM and CLV") and CLV with monthly discounting;
  *	- clv_model.c: named CLV models in profile.models and scoring.
@@ -21,6 +23,8 @@
  */
 #ifndef PROFILE_CLV_H
 #define PROFILE_CLV_H
+
+#include <math.h>
 
 #include "fmgr.h"
 #include "access/tupdesc.h"
@@ -94,8 +98,12 @@ extern void clv_cycle_compute(const int32 *days, int32 n, int32 end_day, ClvCycl
 
 #define CLV_MAX_PARAMS	4
 
-/* Objective: returns f(theta) and fills grad; may return NaN or Infinity */
-typedef double (*ClvObjective) (void *arg, const double *theta, double *grad);
+/*
+ * Objective: returns f(theta) and fills grad, and hess (n x n, row-major)
+ * when it is not NULL; may return NaN or Infinity
+ */
+typedef double (*ClvObjective) (void *arg, const double *theta, double *grad,
+								double *hess);
 
 typedef struct ClvOptimResult
 {
@@ -105,8 +113,9 @@ typedef struct ClvOptimResult
 	bool		converged;
 } ClvOptimResult;
 
-extern void clv_minimize(ClvObjective fn, void *arg, int n, double *theta,
-						 int max_iter, double gtol, ClvOptimResult *result);
+extern void clv_minimize(ClvObjective fn, void *arg, int n, bool newton,
+						 double *theta, int max_iter, double gtol,
+						 ClvOptimResult *result);
 
 /* ---- BG/NBD (clv_bgnbd.c) ---- */
 
@@ -140,16 +149,60 @@ typedef struct ClvTriple
 
 #define CLV_DEFAULT_MAX_ITER	500
 
-extern void clv_check_summary(double frequency, double recency, double T);
+extern void clv_check_summary_fail(double frequency, double recency, double T) pg_attribute_noreturn();
+
+/*
+ * clv_check_summary: a customer summary must be finite (22000), with a
+ * whole frequency >= 0, 0 <= recency <= T, and recency 0 when frequency is
+ * 0 (22023).  Inline: it runs for every customer scored.
+ */
+static inline void
+clv_check_summary(double frequency, double recency, double T)
+{
+	if (unlikely(!(isfinite(frequency) && isfinite(recency) && isfinite(T) &&
+				   frequency >= 0 && frequency == floor(frequency) &&
+				   recency >= 0 && recency <= T && (frequency != 0 || recency == 0))))
+		clv_check_summary_fail(frequency, recency, T);
+}
 extern void clv_bgnbd_check(const ClvBgnbd *model);
 extern void clv_bgnbd_fit_triples(ClvTriple *rows, int64 n, bool sorted,
 								  double penalizer, int max_iter,
 								  MemoryBudget *budget, ClvBgnbdFit *fit);
+extern void clv_bgnbd_from_datum(Datum composite, ClvBgnbd *model);
+extern Datum clv_bgnbd_fit_datum(const ClvBgnbdFit *fit, TupleDesc tupdesc);
+
+/* ---- BG/NBD predictions (clv_predict.c) ---- */
+
 extern double clv_bgnbd_p_alive(const ClvBgnbd *m, double x, double tx, double T);
 extern double clv_bgnbd_expected(const ClvBgnbd *m, double x, double tx, double T,
 								 double t);
-extern void clv_bgnbd_from_datum(Datum composite, ClvBgnbd *model);
-extern Datum clv_bgnbd_fit_datum(const ClvBgnbdFit *fit, TupleDesc tupdesc);
+extern double clv_bgnbd_expected_alive(const ClvBgnbd *m, double x, double T, double t);
+extern void clv_check_horizon_t(double t);
+
+/* A model's predictions with their per-x terms and interpolants cached */
+typedef struct ClvPredictor ClvPredictor;
+
+extern ClvPredictor *clv_predictor_create(MemoryContext parent, const ClvBgnbd *m);
+extern void clv_predictor_free(ClvPredictor *p);
+extern MemoryContext clv_predictor_context(const ClvPredictor *p);
+extern const ClvBgnbd *clv_predictor_model(const ClvPredictor *p);
+extern double clv_predict_p_alive(ClvPredictor *p, double x, double tx, double T);
+extern double clv_predict_expected_alive(ClvPredictor *p, double x, double T, double t);
+extern double clv_predict_clv(ClvPredictor *p, double x, double T, int months,
+							  double rate, double step);
+extern double clv_predict_expected(ClvPredictor *p, double x, double tx, double T,
+								   double t);
+
+/* A profile.clv_bgnbd argument's predictor, kept in fn_extra (zeroed at first) */
+typedef struct ClvModelArg
+{
+	ClvPredictor *predictor;
+	int			stable;			/* 0 unknown, 1 constant in the query, -1 not */
+	Size		len;			/* the composite it was made from */
+	char	   *bytes;
+} ClvModelArg;
+
+extern ClvPredictor *clv_predictor_arg(FunctionCallInfo fcinfo, int argno, ClvModelArg *arg);
 
 /* ---- Gamma-Gamma and CLV (clv_gammagamma.c) ---- */
 
@@ -189,7 +242,7 @@ extern void clv_gammagamma_fit_rows(ClvSpend *rows, int64 n, bool sorted,
 									ClvGammaGammaFit *fit);
 extern bool clv_gammagamma_aov(const ClvGammaGamma *m, double x, double monetary,
 							   double *aov);
-extern bool clv_value(const ClvBgnbd *bg, const ClvGammaGamma *gg, ClvTimeUnit unit,
+extern bool clv_value(ClvPredictor *bg, const ClvGammaGamma *gg, ClvTimeUnit unit,
 					  double x, double tx, double T, double monetary,
 					  int months, double discount_rate, double *value);
 extern void clv_gammagamma_from_datum(Datum composite, ClvGammaGamma *model);

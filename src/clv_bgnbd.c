@@ -19,10 +19,11 @@
  *	A4 = log(a) - log(b + x - 1) - (r + x) log(alpha + t_x)	 (x > 0 only)
  *	LL = A1 + A2 + log(exp(A3) + [x > 0] exp(A4))
  * the last term by log-sum-exp, so no term overflows however large x is
- * (the a / (b + x - 1) overflow of lifetimes#332).  The gradient is
- * analytic (digamma, below).
+ * (the a / (b + x - 1) overflow of lifetimes#332).  The gradient and
+ * Hessian are analytic (digamma and trigamma, below).
  *
- * Fit: maximum likelihood on log(r, alpha, a, b) by BFGS (clv_optim.c),
+ * Fit: maximum likelihood on log(r, alpha, a, b) by Newton's method with
+ * the analytic Hessian (clv_optim.c; trigamma below),
  * minimising -LL / n + penalizer * (r^2 + alpha^2 + a^2 + b^2), lifetimes'
  * objective.  Equal (x, t_x, T) triples are compressed into one with a
  * weight, and the x-dependent special functions are computed once per
@@ -35,21 +36,11 @@
  *	  profile.clv_bgnbd composite;
  *	- profile.clv_bgnbd_loglik(frequency, recency, t, params): the scan
  *	  path's pass, a double precision[] aggregate (DESIGN.md) of the
- *	  log-likelihood and its gradient at params = {r, alpha, a, b};
- *	- profile.clv_bgnbd_fit_scan(query, penalizer, max_iter): BFGS whose
+ *	  log-likelihood, its gradient and Hessian at params = {r, alpha, a, b};
+ *	- profile.clv_bgnbd_fit_scan(query, penalizer, max_iter): Newton whose
  *	  every evaluation is one such pass over the query;
- *	- profile.clv_p_alive, profile.clv_expected_purchases: predictions
- *	  from a model value (by name: clv_model.c);
  *	- profile.clv_bgnbd_simulate: customers drawn from the model.
- *
- * Predictions (paper, eq. 10 and appendix; lifetimes' formulas):
- *	P(alive) = 1 / (1 + [x > 0] a / (b + x - 1) ((alpha + T) / (alpha + t_x))^(r + x))
- *	E[Y(t) | x, t_x, T] = (a + b + x - 1) / (a - 1)
- *		* (1 - ((alpha + T) / (alpha + T + t))^(r + x) 2F1(r + x, b + x; a + b + x - 1; z))
- *		* P(alive),  z = t / (alpha + T + t)
- * and the unconditional curve E[X(t)] is the same with x = t_x = T = 0.
- * The Gauss hypergeometric series is summed with rescaling, so that its
- * terms may grow past the range of doubles (large x) before they shrink.
+ * Predictions are in clv_predict.c.
  *
  * IDENTIFICATION
  *	  src/clv_bgnbd.c
@@ -81,7 +72,6 @@
 #define CLV_GTOL			1e-9	/* on the gradient of -LL / n */
 #define CLV_MIN_CUSTOMERS	4		/* as many as parameters */
 #define CLV_MAX_PENALIZER	1e6
-#define HYP2F1_MAX_TERMS	1000000
 
 StaticAssertDecl(sizeof(ClvTriple) == 3 * sizeof(double), "a triple is a row of 3 doubles");
 
@@ -108,57 +98,35 @@ clv_digamma(double x)
 }
 
 /*
- * log|2F1(a, b; c; z)| for 0 <= z < 1, with its sign in *sign, by the
- * Gauss series.  Sum and term are rescaled by 2^-600 whenever they pass
- * 2^600, so large terms never overflow.  Fails (22000) if the series has
- * not converged after HYP2F1_MAX_TERMS terms (z very close to 1 with a
- * huge x).
+ * clv_trigamma: psi'(x) for x > 0, by the recurrence psi'(x) = psi'(x + 1)
+ * + 1 / x^2 up to x >= 10 and the asymptotic series there (relative error
+ * below 1e-13; it only steers Newton's method).
  */
 static double
-hyp2f1_log(double a, double b, double c, double z, int *sign)
+clv_trigamma(double x)
 {
-	double		term = 1.0;
-	double		sum = 1.0;
-	double		logscale = 0.0;
-	int			k;
+	double		result = 0.0;
+	double		f;
 
-	for (k = 0; k < HYP2F1_MAX_TERMS; k++)
+	while (x < 10.0)
 	{
-		double		ratio = (a + k) * (b + k) / ((c + k) * (k + 1.0)) * z;
-
-		if ((k & 0xffff) == 0xffff)
-			CHECK_FOR_INTERRUPTS();
-		term *= ratio;
-		sum += term;
-		if (fabs(sum) > 0x1p600)
-		{
-			sum *= 0x1p-600;
-			term *= 0x1p-600;
-			logscale += 600 * M_LN2;
-		}
-		if (term == 0.0 ||
-			(fabs(ratio) < 1.0 && fabs(term) <= DBL_EPSILON * 0.25 * (1.0 - fabs(ratio)) * fabs(sum)))
-			break;
+		result += 1.0 / (x * x);
+		x += 1.0;
 	}
-	if (k >= HYP2F1_MAX_TERMS || !isfinite(sum))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("the expected number of purchases cannot be computed for this customer"),
-				 errdetail("The hypergeometric series did not converge in %d terms.", HYP2F1_MAX_TERMS),
-				 errhint("Ask for a shorter horizon.")));
-	*sign = sum > 0 ? 1 : (sum < 0 ? -1 : 0);
-	return log(fabs(sum)) + logscale;
+	f = 1.0 / (x * x);
+	return result + 1.0 / x + f / 2.0 +
+		f / x * (1.0 / 6 - f * (1.0 / 30 - f * (1.0 / 42 - f * (1.0 / 30 - f * (5.0 / 66)))));
 }
 
 /* ---- checks ---- */
 
 /*
- * clv_check_summary: a customer summary must be finite (22000), with a
- * whole frequency >= 0, 0 <= recency <= T, and recency 0 when frequency is
- * 0 (22023).
+ * clv_check_summary_fail: the error of a summary that clv_check_summary
+ * (clv.h) refused: not finite (22000), a frequency that is not a whole
+ * number >= 0, recency < 0 or > T, or recency > 0 at frequency 0 (22023).
  */
 void
-clv_check_summary(double frequency, double recency, double T)
+clv_check_summary_fail(double frequency, double recency, double T)
 {
 	check_finite(frequency, "frequency");
 	check_finite(recency, "recency");
@@ -182,6 +150,7 @@ clv_check_summary(double frequency, double recency, double T)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("recency must be 0 when frequency is 0, not %g", recency),
 				 errdetail("A customer without repeat purchases was last seen at the first purchase.")));
+	elog(ERROR, "a customer summary was refused without a reason");
 }
 
 /* clv_bgnbd_check: every parameter finite and positive (22023) */
@@ -215,121 +184,321 @@ typedef struct BgnbdData
 	double		loglik;			/* of the last evaluation */
 } BgnbdData;
 
-/* Adds one customer's log-likelihood and natural-parameter gradient (weight w) */
-static inline void
-bgnbd_add_customer(const ClvBgnbd *m, double x, double tx, double T, double w,
-				   double *ll, double *grad)
+/*
+ * The Hessian of the log-likelihood in the natural parameters (r, alpha,
+ * a, b), by its upper triangle: rr, r alpha, r a, r b, alpha alpha, alpha
+ * a, alpha b, aa, ab, bb.
+ */
+#define BGNBD_HESS	10
+
+/*
+ * The terms of the log-likelihood and its natural gradient and Hessian
+ * that depend on the parameters only, computed once per evaluation (or
+ * per pass).
+ */
+typedef struct BgnbdConst
 {
-	double		r = m->r,
-				al = m->alpha,
-				a = m->a,
-				b = m->b;
-	double		la = log(al + T);
-	double		A3 = -(r + x) * la;
-	double		lse,
-				w3 = 1.0,
-				w4 = 0.0,
-				lb = 0.0;
+	ClvBgnbd	m;
+	double		ll;				/* r log(alpha) */
+	double		grad[4];		/* log(alpha), r / alpha, 0, 0 */
+	double		hess[BGNBD_HESS];
+	double		log_a;
+} BgnbdConst;
 
-	if (x > 0)
-	{
-		double		A4;
-		double		hi;
+/*
+ * ... and those that depend on x too: once per distinct x.  With D[f](y)
+ * = f(y + x) - f(y):
+ */
+typedef struct BgnbdXTerms
+{
+	double		ll;				/* D[lgamma](r) + D[lgamma](b) - D[lgamma](a + b) */
+	double		pr;				/* D[psi](r) */
+	double		pab;			/* D[psi](a + b) */
+	double		pb_pab;			/* D[psi](b) - D[psi](a + b) */
+	double		tr;				/* D[psi'](r) */
+	double		tab;			/* D[psi'](a + b) */
+	double		tb_tab;			/* D[psi'](b) - D[psi'](a + b) */
+	double		log_bx;			/* log(b + x - 1), x > 0 */
+	double		inv_bx;			/* 1 / (b + x - 1), x > 0 */
+} BgnbdXTerms;
 
-		lb = log(al + tx);
-		A4 = log(a) - log(b + x - 1) - (r + x) * lb;
-		hi = Max(A3, A4);
-		lse = hi + log1p(exp(-fabs(A3 - A4)));
-		w3 = exp(A3 - lse);
-		w4 = exp(A4 - lse);
-	}
-	else
-		lse = A3;
-	*ll += w * (lgamma(r + x) - lgamma(r) + r * log(al) +
-				lgamma(a + b) + lgamma(b + x) - lgamma(b) - lgamma(a + b + x) + lse);
-	grad[0] += w * (clv_digamma(r + x) - clv_digamma(r) + log(al) - w3 * la - w4 * lb);
-	grad[1] += w * (r / al - (r + x) * (w3 / (al + T) + (x > 0 ? w4 / (al + tx) : 0.0)));
-	grad[2] += w * (clv_digamma(a + b) - clv_digamma(a + b + x) + (x > 0 ? w4 / a : 0.0));
-	grad[3] += w * (clv_digamma(a + b) + clv_digamma(b + x) - clv_digamma(b) - clv_digamma(a + b + x)
-					- (x > 0 ? w4 / (b + x - 1) : 0.0));
+/*
+ * Sums over customers of one x (weights w) of the terms that vary by row.
+ * With w3, w4 the weights of the two branches of log-sum-exp (w4 = 0 at x
+ * = 0), u = 1 / (alpha + T), v = 1 / (alpha + t_x), and the gradient
+ * difference of the branches d = (log(alpha + t_x) - log(alpha + T), (r +
+ * x) (v - u), -1 / a, 1 / (b + x - 1)), whose last two are the same for
+ * every row of one x.
+ */
+typedef struct BgnbdRowSums
+{
+	double		w;				/* customers */
+	double		lse;			/* log(e^A3 + [x > 0] e^A4) */
+	double		r;				/* d lse / d r */
+	double		al;				/* d lse / d alpha, over r + x */
+	double		w4;				/* w4 */
+	double		uv;				/* w3 u + w4 v */
+	double		uv2;			/* w3 u^2 + w4 v^2 */
+	double		k;				/* w3 w4 */
+	double		k0;				/* w3 w4 d0 */
+	double		k1;				/* w3 w4 d1 */
+	double		k00;			/* w3 w4 d0^2 */
+	double		k01;			/* w3 w4 d0 d1 */
+	double		k11;			/* w3 w4 d1^2 */
+} BgnbdRowSums;
+
+static void
+bgnbd_const(const ClvBgnbd *m, BgnbdConst *c)
+{
+	double		log_al = log(m->alpha);
+
+	c->m = *m;
+	c->ll = m->r * log_al;
+	c->grad[0] = log_al;
+	c->grad[1] = m->r / m->alpha;
+	c->grad[2] = 0.0;
+	c->grad[3] = 0.0;
+	memset(c->hess, 0, sizeof(c->hess));
+	c->hess[1] = 1.0 / m->alpha;	/* r alpha */
+	c->hess[4] = -m->r / (m->alpha * m->alpha);	/* alpha alpha */
+	c->log_a = log(m->a);
 }
 
 /*
- * Log-likelihood and natural gradient of the whole data set: the special
- * functions of x once per group, of the parameters once per evaluation.
+ * The terms of x: differences such as lgamma(b + x) - lgamma(b), which
+ * for a whole x are sums over k < x of log(b + k), 1 / (b + k) and 1 / (b
+ * + k)^2.  Summed up to BGNBD_X_SUMS: exact where the difference of two
+ * lgamma of huge arguments would lose every digit (a and b run off to
+ * 1e8 and more when the data are best fit by a drop-out probability that
+ * does not vary across customers); beyond, from the special functions.
  */
-static double
-bgnbd_loglik(BgnbdData *data, const ClvBgnbd *m, double *grad)
+#define BGNBD_X_SUMS	1024
+
+/* The sums over k < n of the x terms, grown one k at a time */
+typedef struct BgnbdXSums
+{
+	int			n;
+	double		lr,
+				lb,
+				lab;			/* log(r + k), log(b + k), log(a + b + k) */
+	double		pr,
+				pb,
+				pab;			/* 1 / (r + k), ... */
+	double		tr,
+				tb,
+				tab;			/* 1 / (r + k)^2, ... */
+} BgnbdXSums;
+
+static void
+bgnbd_x_sums_grow(const ClvBgnbd *m, BgnbdXSums *sums, int n)
+{
+	double		ab = m->a + m->b;
+
+	for (int k = sums->n; k < n; k++)
+	{
+		double		ir = 1.0 / (m->r + k),
+					ib = 1.0 / (m->b + k),
+					iab = 1.0 / (ab + k);
+
+		sums->lr += log(m->r + k);
+		sums->lb += log(m->b + k);
+		sums->lab += log(ab + k);
+		sums->pr += ir;
+		sums->pb += ib;
+		sums->pab += iab;
+		sums->tr += ir * ir;
+		sums->tb += ib * ib;
+		sums->tab += iab * iab;
+	}
+	sums->n = Max(sums->n, n);
+}
+
+/*
+ * The terms of x.  sums: NULL, or the sums of a smaller x of the same
+ * parameters to grow (rows in ascending x), the same doubles as from 0.
+ */
+static void
+bgnbd_x_terms(const ClvBgnbd *m, double x, BgnbdXSums *sums, BgnbdXTerms *t)
 {
 	double		r = m->r,
-				al = m->alpha,
-				a = m->a,
-				b = m->b;
+				b = m->b,
+				ab = m->a + m->b;
+
+	if (x < BGNBD_X_SUMS)
+	{
+		BgnbdXSums	local;
+
+		if (sums == NULL || sums->n > (int) x)
+		{
+			memset(&local, 0, sizeof(local));
+			sums = &local;
+		}
+		bgnbd_x_sums_grow(m, sums, (int) x);
+		t->ll = sums->lr + sums->lb - sums->lab;
+		t->pr = sums->pr;
+		t->pab = sums->pab;
+		t->pb_pab = sums->pb - sums->pab;
+		t->tr = -sums->tr;
+		t->tab = -sums->tab;
+		t->tb_tab = -sums->tb + sums->tab;
+	}
+	else
+	{
+		t->ll = (lgamma(r + x) - lgamma(r)) + (lgamma(b + x) - lgamma(b)) -
+			(lgamma(ab + x) - lgamma(ab));
+		t->pr = clv_digamma(r + x) - clv_digamma(r);
+		t->pab = clv_digamma(ab + x) - clv_digamma(ab);
+		t->pb_pab = clv_digamma(b + x) - clv_digamma(b) - t->pab;
+		t->tr = clv_trigamma(r + x) - clv_trigamma(r);
+		t->tab = clv_trigamma(ab + x) - clv_trigamma(ab);
+		t->tb_tab = clv_trigamma(b + x) - clv_trigamma(b) - t->tab;
+	}
+	t->log_bx = x > 0 ? log(b + x - 1) : 0.0;
+	t->inv_bx = x > 0 ? 1.0 / (b + x - 1) : 0.0;
+}
+
+/*
+ * Adds a customer (x, t_x, T) of weight w to the sums of its x.  With
+ * d = A4 - A3 and e = exp(-|d|), log-sum-exp is max(A3, A4) + log1p(e)
+ * and the branch weights are 1 / (1 + e) and e / (1 + e): one exp and one
+ * log1p per customer, and nothing overflows.
+ */
+static inline void
+bgnbd_add_row(const BgnbdConst *c, const BgnbdXTerms *xt, double x, double tx,
+			  double T, double w, BgnbdRowSums *s)
+{
+	double		al = c->m.alpha;
+	double		rx = c->m.r + x;
+	double		la = log(al + T);
+	double		u = 1.0 / (al + T);
+	double		A3 = -rx * la;
+
+	if (x > 0)
+	{
+		double		lb = log(al + tx);
+		double		v = 1.0 / (al + tx);
+		double		A4 = c->log_a - xt->log_bx - rx * lb;
+		double		d = A4 - A3;
+		double		e = exp(-fabs(d));
+		double		q = 1.0 / (1.0 + e);
+		double		w3,
+					w4,
+					k,
+					d0,
+					d1;
+
+		if (d > 0)
+		{
+			s->lse += w * (A4 + log1p(e));
+			w4 = q;
+			w3 = e * q;
+		}
+		else
+		{
+			s->lse += w * (A3 + log1p(e));
+			w3 = q;
+			w4 = e * q;
+		}
+		s->r -= w * (w3 * la + w4 * lb);
+		s->al -= w * (w3 * u + w4 * v);
+		s->w4 += w * w4;
+		s->uv += w * (w3 * u + w4 * v);
+		s->uv2 += w * (w3 * u * u + w4 * v * v);
+		k = w * w3 * w4;
+		d0 = lb - la;
+		d1 = rx * (v - u);
+		s->k += k;
+		s->k0 += k * d0;
+		s->k1 += k * d1;
+		s->k00 += k * d0 * d0;
+		s->k01 += k * d0 * d1;
+		s->k11 += k * d1 * d1;
+	}
+	else
+	{
+		s->lse += w * A3;
+		s->r -= w * la;
+		s->al -= w * u;
+		s->uv += w * u;
+		s->uv2 += w * u * u;
+	}
+	s->w += w;
+}
+
+/*
+ * Adds the sums of one x to the log-likelihood, natural gradient and
+ * Hessian (without the parameter-only terms: bgnbd_add_const).  The
+ * Hessian of log-sum-exp is w3 H(A3) + w4 H(A4) + w3 w4 d d'.
+ */
+static inline void
+bgnbd_add_x(const BgnbdConst *c, const BgnbdXTerms *xt, double x,
+			const BgnbdRowSums *s, double *ll, double *grad, double *hess)
+{
+	double		rx = c->m.r + x;
+	double		d2 = -1.0 / c->m.a;
+	double		d3 = xt->inv_bx;
+
+	*ll += s->w * xt->ll + s->lse;
+	grad[0] += s->w * xt->pr + s->r;
+	grad[1] += rx * s->al;
+	grad[2] += -s->w * xt->pab + s->w4 / c->m.a;
+	grad[3] += s->w * xt->pb_pab - s->w4 * xt->inv_bx;
+	hess[0] += s->w * xt->tr + s->k00;
+	hess[1] += -s->uv + s->k01;
+	hess[2] += s->k0 * d2;
+	hess[3] += s->k0 * d3;
+	hess[4] += rx * s->uv2 + s->k11;
+	hess[5] += s->k1 * d2;
+	hess[6] += s->k1 * d3;
+	hess[7] += -s->w * xt->tab - s->w4 * d2 * d2 + s->k * d2 * d2;
+	hess[8] += -s->w * xt->tab + s->k * d2 * d3;
+	hess[9] += s->w * xt->tb_tab + s->w4 * d3 * d3 + s->k * d3 * d3;
+}
+
+/* Adds the parameter-only terms of w customers */
+static inline void
+bgnbd_add_const(const BgnbdConst *c, double w, double *ll, double *grad, double *hess)
+{
+	*ll += w * c->ll;
+	for (int j = 0; j < 4; j++)
+		grad[j] += w * c->grad[j];
+	for (int j = 0; j < BGNBD_HESS; j++)
+		hess[j] += w * c->hess[j];
+}
+
+/*
+ * Log-likelihood, natural gradient and Hessian of the whole data set: the
+ * special functions of the parameters once, of x once per group.
+ */
+static double
+bgnbd_loglik(BgnbdData *data, const ClvBgnbd *m, double *grad, double *hess)
+{
+	BgnbdConst	c;
 	double		ll = 0.0;
 	double		g[4] = {0, 0, 0, 0};
-	double		W = data->total;
-	double		log_a = log(a);
-	double		log_al = log(al);
+	double		h[BGNBD_HESS] = {0};
+	BgnbdXSums	sums;
 
+	bgnbd_const(m, &c);
+	memset(&sums, 0, sizeof(sums));
 	for (int64 gi = 0; gi < data->ngroups; gi++)
 	{
 		double		x = data->rows[data->group_start[gi]].x;
-		double		gx = lgamma(r + x) + lgamma(b + x) - lgamma(a + b + x);
-		double		pr = clv_digamma(r + x),
-					pb = clv_digamma(b + x),
-					pab = clv_digamma(a + b + x);
-		double		log_bx = x > 0 ? log(b + x - 1) : 0.0;
-		double		inv_bx = x > 0 ? 1.0 / (b + x - 1) : 0.0;
-		double		sw = 0.0,
-					sl = 0.0,
-					sr = 0.0,
-					sal = 0.0,
-					s4 = 0.0;
+		BgnbdXTerms xt;
+		BgnbdRowSums s;
 
 		if ((gi & 0xff) == 0)
 			CHECK_FOR_INTERRUPTS();
+		memset(&s, 0, sizeof(s));
+		bgnbd_x_terms(m, x, &sums, &xt);
 		for (int64 i = data->group_start[gi]; i < data->group_start[gi + 1]; i++)
-		{
-			double		w = data->weights[i];
-			double		T = data->rows[i].T;
-			double		la = log(al + T);
-			double		A3 = -(r + x) * la;
-
-			if (x > 0)
-			{
-				double		tx = data->rows[i].tx;
-				double		lb = log(al + tx);
-				double		A4 = log_a - log_bx - (r + x) * lb;
-				double		hi = Max(A3, A4);
-				double		lse = hi + log1p(exp(-fabs(A3 - A4)));
-				double		w3 = exp(A3 - lse);
-				double		w4 = exp(A4 - lse);
-
-				sl += w * lse;
-				sr -= w * (w3 * la + w4 * lb);
-				sal -= w * (w3 / (al + T) + w4 / (al + tx));
-				s4 += w * w4;
-			}
-			else
-			{
-				sl += w * A3;
-				sr -= w * la;
-				sal -= w / (al + T);
-			}
-			sw += w;
-		}
-		ll += sw * gx + sl;
-		g[0] += sw * pr + sr;
-		g[1] += (r + x) * sal;
-		g[2] += -sw * pab + s4 / a;
-		g[3] += sw * (pb - pab) - s4 * inv_bx;
+			bgnbd_add_row(&c, &xt, x, data->rows[i].tx, data->rows[i].T,
+						  data->weights[i], &s);
+		bgnbd_add_x(&c, &xt, x, &s, &ll, g, h);
 	}
-	ll += W * (-lgamma(r) + r * log_al + lgamma(a + b) - lgamma(b));
-	g[0] += W * (-clv_digamma(r) + log_al);
-	g[1] += W * r / al;
-	g[2] += W * clv_digamma(a + b);
-	g[3] += W * (clv_digamma(a + b) - clv_digamma(b));
+	bgnbd_add_const(&c, data->total, &ll, g, h);
 	memcpy(grad, g, sizeof(g));
+	memcpy(hess, h, sizeof(h));
 	return ll;
 }
 
@@ -351,36 +520,58 @@ params_usable(const ClvBgnbd *m)
 
 /*
  * The objective on log-parameters, -LL / n + penalizer * sum of squared
- * parameters, and its gradient, from the log-likelihood and natural
- * gradient at the point.
+ * parameters, its gradient and (hess not NULL) Hessian, from the
+ * log-likelihood and natural gradient and Hessian at the point: with p_j =
+ * exp(theta_j) and F the objective in p,
+ *	d/dtheta_j = p_j dF/dp_j,  d2/dtheta_j dtheta_k = p_j p_k d2F/dp_j dp_k + [j = k] p_j dF/dp_j.
  */
 static double
-objective_from(double ll, const double *natural, double total, double penalizer,
-			   const ClvBgnbd *m, double *grad)
+objective_from(double ll, const double *natural, const double *natural_hess,
+			   double total, double penalizer, const ClvBgnbd *m, double *grad,
+			   double *hess)
 {
 	double		p[4] = {m->r, m->alpha, m->a, m->b};
 	double		f = -ll / total;
+	double		dF[4];
 
 	for (int j = 0; j < 4; j++)
 	{
 		f += penalizer * p[j] * p[j];
-		grad[j] = (-natural[j] / total + 2.0 * penalizer * p[j]) * p[j];
+		dF[j] = -natural[j] / total + 2.0 * penalizer * p[j];
+		grad[j] = dF[j] * p[j];
+	}
+	if (hess != NULL)
+	{
+		int			e = 0;
+
+		for (int j = 0; j < 4; j++)
+			for (int k = j; k < 4; k++, e++)
+			{
+				double		h = p[j] * p[k] * (-natural_hess[e] / total +
+											   (j == k ? 2.0 * penalizer : 0.0));
+
+				if (j == k)
+					h += p[j] * dF[j];
+				hess[j * 4 + k] = hess[k * 4 + j] = h;
+			}
 	}
 	return f;
 }
 
 static double
-bgnbd_objective(void *arg, const double *theta, double *grad)
+bgnbd_objective(void *arg, const double *theta, double *grad, double *hess)
 {
 	BgnbdData  *data = (BgnbdData *) arg;
 	ClvBgnbd	m;
 	double		natural[4];
+	double		natural_hess[BGNBD_HESS];
 
 	params_from_theta(theta, &m);
 	if (!params_usable(&m))
 		return get_float8_nan();
-	data->loglik = bgnbd_loglik(data, &m, natural);
-	return objective_from(data->loglik, natural, data->total, data->penalizer, &m, grad);
+	data->loglik = bgnbd_loglik(data, &m, natural, natural_hess);
+	return objective_from(data->loglik, natural, natural_hess, data->total, data->penalizer,
+						  &m, grad, hess);
 }
 
 /* The starting point: r = a = b = 1, alpha from the mean purchase rate */
@@ -455,12 +646,13 @@ clv_bgnbd_fit_triples(ClvTriple *rows, int64 n, bool sorted, double penalizer,
 				sum_T = 0.0;
 	double		theta[4];
 	double		grad[4];
+	double		hess[BGNBD_HESS];
 	ClvOptimResult result;
 	int64		distinct = 0;
 
 	/* sums in the canonical order: the same start whatever the row order */
 	if (!sorted)
-		qsort(rows, n, sizeof(ClvTriple), compare_triples);
+		points_sort_rows((double *) rows, n, 3);
 	for (int64 i = 0; i < n; i++)
 	{
 		repeat += rows[i].x > 0;
@@ -494,11 +686,11 @@ clv_bgnbd_fit_triples(ClvTriple *rows, int64 n, bool sorted, double penalizer,
 	data.penalizer = penalizer;
 
 	bgnbd_start(sum_x / n, sum_T / n, theta);
-	clv_minimize(bgnbd_objective, &data, 4, theta, max_iter, CLV_GTOL, &result);
+	clv_minimize(bgnbd_objective, &data, 4, true, theta, max_iter, CLV_GTOL, &result);
 
 	/* the log-likelihood at the result, without the penalty */
 	params_from_theta(theta, &fit->params);
-	fit->loglik = bgnbd_loglik(&data, &fit->params, grad);
+	fit->loglik = bgnbd_loglik(&data, &fit->params, grad, hess);
 	fit->customers = n;
 	fit->iterations = result.iterations;
 	fit->converged = result.converged;
@@ -557,141 +749,6 @@ clv_bgnbd_from_datum(Datum composite, ClvBgnbd *model)
 	model->a = float8_field(tuple, 3, "BG/NBD", "a");
 	model->b = float8_field(tuple, 4, "BG/NBD", "b");
 	clv_bgnbd_check(model);
-}
-
-/*
- * The model of argument argno, decoded once per query while the argument
- * is a constant or parameter (fn_extra), else on each call.
- */
-typedef struct BgnbdArgCache
-{
-	bool		valid;
-	ClvBgnbd	model;
-} BgnbdArgCache;
-
-static const ClvBgnbd *
-bgnbd_arg(FunctionCallInfo fcinfo, int argno)
-{
-	BgnbdArgCache *cache = fcinfo->flinfo->fn_extra;
-
-	if (cache == NULL)
-		cache = fcinfo->flinfo->fn_extra =
-			MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(BgnbdArgCache));
-	if (!cache->valid || !get_fn_expr_arg_stable(fcinfo->flinfo, argno))
-	{
-		cache->valid = false;
-		clv_bgnbd_from_datum(PG_GETARG_DATUM(argno), &cache->model);
-		cache->valid = true;
-	}
-	return &cache->model;
-}
-
-/* ---- predictions ---- */
-
-/* P(alive | x, t_x, T); 1 for a customer without repeat purchases */
-double
-clv_bgnbd_p_alive(const ClvBgnbd *m, double x, double tx, double T)
-{
-	double		log_div;
-
-	if (x == 0)
-		return 1.0;
-	log_div = (m->r + x) * (log(m->alpha + T) - log(m->alpha + tx)) + log(m->a) - log(m->b + x - 1);
-	/* 1 / (1 + e^log_div), without overflow */
-	if (log_div > 0)
-	{
-		double		e = exp(-log_div);
-
-		return e / (1.0 + e);
-	}
-	return 1.0 / (1.0 + exp(log_div));
-}
-
-/*
- * E[purchases in (T, T + t] | x, t_x, T]; with x = t_x = T = 0, the
- * unconditional E[X(t)].  XXX At a = 1 exactly the formula is 0/0 (its
- * limit is finite): a is moved by 1e-9 there.
- */
-double
-clv_bgnbd_expected(const ClvBgnbd *m, double x, double tx, double T, double t)
-{
-	double		r = m->r,
-				al = m->alpha,
-				a = m->a,
-				b = m->b;
-	double		z;
-	double		logh;
-	double		e;
-	double		second;
-	double		a1 = a - 1.0;
-	int			sign;
-
-	if (t == 0)
-		return 0.0;
-	if (fabs(a1) < 1e-9)
-		a1 = a1 < 0 ? -1e-9 : 1e-9;
-	z = t / (al + T + t);
-	logh = hyp2f1_log(r + x, b + x, a + b + x - 1.0, z, &sign);
-	e = logh + (r + x) * log1p(-z);
-	if (sign > 0)
-		second = -expm1(e);
-	else if (sign < 0)
-		second = 1.0 + exp(e);
-	else
-		second = 1.0;
-	return (a + b + x - 1.0) / a1 * second * clv_bgnbd_p_alive(m, x, tx, T);
-}
-
-static void
-check_horizon_t(double t)
-{
-	check_finite(t, "horizon");
-	if (t < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("horizon must not be negative, not %g", t)));
-}
-
-/* profile.clv_p_alive(model clv_bgnbd, frequency, recency, t) */
-PG_FUNCTION_INFO_V1(profile_clv_p_alive);
-Datum
-profile_clv_p_alive(PG_FUNCTION_ARGS)
-{
-	const ClvBgnbd *m = bgnbd_arg(fcinfo, 0);
-	double		x = PG_GETARG_FLOAT8(1),
-				tx = PG_GETARG_FLOAT8(2),
-				T = PG_GETARG_FLOAT8(3);
-
-	clv_check_summary(x, tx, T);
-	PG_RETURN_FLOAT8(clv_bgnbd_p_alive(m, x, tx, T));
-}
-
-/* profile.clv_expected_purchases(model clv_bgnbd, frequency, recency, t, horizon) */
-PG_FUNCTION_INFO_V1(profile_clv_expected_purchases);
-Datum
-profile_clv_expected_purchases(PG_FUNCTION_ARGS)
-{
-	const ClvBgnbd *m = bgnbd_arg(fcinfo, 0);
-	double		x = PG_GETARG_FLOAT8(1),
-				tx = PG_GETARG_FLOAT8(2),
-				T = PG_GETARG_FLOAT8(3),
-				t = PG_GETARG_FLOAT8(4);
-
-	clv_check_summary(x, tx, T);
-	check_horizon_t(t);
-	PG_RETURN_FLOAT8(clv_bgnbd_expected(m, x, tx, T, t));
-}
-
-/* profile.clv_expected_purchases(model clv_bgnbd, horizon): a new customer's curve */
-PG_FUNCTION_INFO_V1(profile_clv_expected_purchases_new);
-Datum
-profile_clv_expected_purchases_new(PG_FUNCTION_ARGS)
-{
-	const ClvBgnbd *m = bgnbd_arg(fcinfo, 0);
-	double		t = PG_GETARG_FLOAT8(1);
-
-	check_horizon_t(t);
-	PG_RETURN_FLOAT8(clv_bgnbd_expected(m, 0, 0, 0, t));
 }
 
 /* ---- the aggregate profile.clv_bgnbd ---- */
@@ -825,13 +882,15 @@ profile_clv_bgnbd_finalfn(PG_FUNCTION_ARGS)
 /* ---- the scan path: profile.clv_bgnbd_loglik and its driver ---- */
 
 /*
- * State, double precision[10]: customers, rows skipped (a NULL value),
- * repeat buyers, sum of frequency, sum of t, log-likelihood, and its
- * gradient by r, alpha, a and b (natural parameters).  The first row fixes
+ * State, double precision[20]: customers, rows skipped (a NULL value),
+ * repeat buyers, sum of frequency, sum of t, log-likelihood, its gradient
+ * by r, alpha, a and b (natural parameters), and its Hessian by its upper
+ * triangle (rr, r alpha, r a, r b, alpha alpha, alpha a, alpha b, aa, ab,
+ * bb).  The first row fixes
  * the parameters; the state does not keep them (every row of a pass has
  * the same, a constant of the query).
  */
-#define LOGLIK_LENGTH	10
+#define LOGLIK_LENGTH	20
 
 static ArrayType *
 loglik_state_new(void)
@@ -866,6 +925,48 @@ loglik_params(ArrayType *array, ClvBgnbd *m)
 	clv_bgnbd_check(m);
 }
 
+/*
+ * What a pass keeps between rows (fn_extra): the parameters of the last
+ * row, their terms, and the terms of each x below LOGLIK_X_CACHE, computed
+ * when first seen.  A row whose parameters are the same doubles (every row
+ * of a pass) checks nothing and computes no special function of x twice.
+ */
+#define LOGLIK_X_CACHE	1024
+
+typedef struct LoglikCache
+{
+	bool		valid;
+	double		params[4];
+	BgnbdConst	c;
+	bool		have[LOGLIK_X_CACHE];
+	BgnbdXTerms xt[LOGLIK_X_CACHE];
+} LoglikCache;
+
+static LoglikCache *
+loglik_cache(FunctionCallInfo fcinfo, ArrayType *params)
+{
+	LoglikCache *cache = fcinfo->flinfo->fn_extra;
+	ClvBgnbd	m;
+
+	if (cache == NULL)
+		cache = fcinfo->flinfo->fn_extra =
+			MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(LoglikCache));
+	if (cache->valid && ARR_NDIM(params) == 1 && !ARR_HASNULL(params) &&
+		ARR_ELEMTYPE(params) == FLOAT8OID && ARR_DIMS(params)[0] == 4 &&
+		memcmp(flat_array_data(params), cache->params, sizeof(cache->params)) == 0)
+		return cache;
+	cache->valid = false;
+	loglik_params(params, &m);
+	cache->params[0] = m.r;
+	cache->params[1] = m.alpha;
+	cache->params[2] = m.a;
+	cache->params[3] = m.b;
+	bgnbd_const(&m, &cache->c);
+	memset(cache->have, 0, sizeof(cache->have));
+	cache->valid = true;
+	return cache;
+}
+
 /* Transition: (state, frequency, recency, t, params) */
 PG_FUNCTION_INFO_V1(profile_clv_bgnbd_loglik_transfn);
 Datum
@@ -873,7 +974,13 @@ profile_clv_bgnbd_loglik_transfn(PG_FUNCTION_ARGS)
 {
 	ArrayType  *state;
 	double	   *s;
-	ClvBgnbd	m;
+	LoglikCache *cache;
+	BgnbdXTerms xt_local;
+	const BgnbdXTerms *xt;
+	BgnbdRowSums sums;
+	double		ll = 0.0;
+	double		g[4] = {0, 0, 0, 0};
+	double		h[BGNBD_HESS] = {0};
 	double		x,
 				tx,
 				T;
@@ -894,16 +1001,40 @@ profile_clv_bgnbd_loglik_transfn(PG_FUNCTION_ARGS)
 		s[1] += 1;
 		PG_RETURN_ARRAYTYPE_P(state);
 	}
-	loglik_params(PG_GETARG_ARRAYTYPE_P(4), &m);
+	cache = loglik_cache(fcinfo, PG_GETARG_ARRAYTYPE_P(4));
 	x = PG_GETARG_FLOAT8(1);
 	tx = PG_GETARG_FLOAT8(2);
 	T = PG_GETARG_FLOAT8(3);
 	clv_check_summary(x, tx, T);
+	if (x < LOGLIK_X_CACHE)
+	{
+		int			i = (int) x;
+
+		if (!cache->have[i])
+		{
+			bgnbd_x_terms(&cache->c.m, x, NULL, &cache->xt[i]);
+			cache->have[i] = true;
+		}
+		xt = &cache->xt[i];
+	}
+	else
+	{
+		bgnbd_x_terms(&cache->c.m, x, NULL, &xt_local);
+		xt = &xt_local;
+	}
 	s[0] += 1;
 	s[2] += x > 0;
 	s[3] += x;
 	s[4] += T;
-	bgnbd_add_customer(&m, x, tx, T, 1.0, &s[5], &s[6]);
+	memset(&sums, 0, sizeof(sums));
+	bgnbd_add_row(&cache->c, xt, x, tx, T, 1.0, &sums);
+	bgnbd_add_x(&cache->c, xt, x, &sums, &ll, g, h);
+	bgnbd_add_const(&cache->c, 1.0, &ll, g, h);
+	s[5] += ll;
+	for (int j = 0; j < 4; j++)
+		s[6 + j] += g[j];
+	for (int j = 0; j < BGNBD_HESS; j++)
+		s[10 + j] += h[j];
 	PG_RETURN_ARRAYTYPE_P(state);
 }
 
@@ -943,13 +1074,19 @@ static const InnerColumn scan_columns[5] = {
 	{"monetary", INNER_NUMBER, true},
 };
 
+#define SCAN_HISTORY	64			/* evaluations remembered (scan_objective) */
+
 typedef struct ScanData
 {
-	const char *sql;			/* the pass, with $1 = params */
+	SPIPlanPtr	plan;			/* the pass, with $1 = params */
+	MemoryContext pass_cxt;		/* reset after each pass */
 	double		penalizer;
 	double		customers;
-	double		loglik;			/* of the last evaluation */
 	double		last[LOGLIK_LENGTH];
+	/* the last evaluations: theta and log-likelihood, a ring */
+	int			evaluations;
+	double		history_theta[SCAN_HISTORY][4];
+	double		history_loglik[SCAN_HISTORY];
 } ScanData;
 
 /* One pass: the state at m, copied into last (false: no rows) */
@@ -957,11 +1094,10 @@ static bool
 scan_pass(ScanData *scan, const ClvBgnbd *m)
 {
 	Datum		elems[4];
-	Oid			argtypes[1] = {FLOAT8ARRAYOID};
 	Datum		args[1];
 	bool		isnull;
 	Datum		result;
-	MemoryContext cxt = CurrentMemoryContext;
+	MemoryContext cxt = MemoryContextSwitchTo(scan->pass_cxt);
 	bool		found = false;
 
 	elems[0] = Float8GetDatum(m->r);
@@ -970,9 +1106,7 @@ scan_pass(ScanData *scan, const ClvBgnbd *m)
 	elems[3] = Float8GetDatum(m->b);
 	args[0] = PointerGetDatum(construct_array(elems, 4, FLOAT8OID, 8, FLOAT8PASSBYVAL,
 											  TYPALIGN_DOUBLE));
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args(scan->sql, 1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT ||
+	if (SPI_execute_plan(scan->plan, args, NULL, true, 1) != SPI_OK_SELECT ||
 		SPI_processed != 1)
 		elog(ERROR, "a BG/NBD pass failed");
 	result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
@@ -983,16 +1117,18 @@ scan_pass(ScanData *scan, const ClvBgnbd *m)
 		memcpy(scan->last, s, sizeof(scan->last));
 		found = true;
 	}
-	SPI_finish();
+	SPI_freetuptable(SPI_tuptable);
 	MemoryContextSwitchTo(cxt);
+	MemoryContextReset(scan->pass_cxt);
 	return found;
 }
 
 static double
-scan_objective(void *arg, const double *theta, double *grad)
+scan_objective(void *arg, const double *theta, double *grad, double *hess)
 {
 	ScanData   *scan = (ScanData *) arg;
 	ClvBgnbd	m;
+	int			h;
 
 	params_from_theta(theta, &m);
 	if (!params_usable(&m))
@@ -1003,9 +1139,29 @@ scan_objective(void *arg, const double *theta, double *grad)
 				 errmsg("the query given to profile.clv_bgnbd_fit_scan returned %.0f customers in one pass and %.0f in another",
 						scan->last[0], scan->customers),
 				 errhint("The query must return the same rows on every pass: avoid volatile functions and LIMIT without ORDER BY.")));
-	scan->loglik = scan->last[5];
-	return objective_from(scan->last[5], &scan->last[6], scan->customers, scan->penalizer,
-						  &m, grad);
+	h = scan->evaluations++ % SCAN_HISTORY;
+	memcpy(scan->history_theta[h], theta, sizeof(scan->history_theta[h]));
+	scan->history_loglik[h] = scan->last[5];
+	return objective_from(scan->last[5], &scan->last[6], &scan->last[10], scan->customers,
+						  scan->penalizer, &m, grad, hess);
+}
+
+/* The log-likelihood at theta: remembered, or one more pass */
+static double
+scan_loglik_at(ScanData *scan, const double *theta)
+{
+	double		grad[4];
+	int			n = Min(scan->evaluations, SCAN_HISTORY);
+
+	for (int i = 1; i <= n; i++)
+	{
+		int			h = (scan->evaluations - i) % SCAN_HISTORY;
+
+		if (memcmp(scan->history_theta[h], theta, sizeof(scan->history_theta[h])) == 0)
+			return scan->history_loglik[h];
+	}
+	scan_objective(scan, theta, grad, NULL);
+	return scan->last[5];
 }
 
 /*
@@ -1023,19 +1179,21 @@ profile_clv_bgnbd_fit_scan(PG_FUNCTION_ARGS)
 	char	   *sql;
 	ScanData	scan;
 	StringInfoData pass;
+	Oid			argtypes[1] = {FLOAT8ARRAYOID};
 	ClvBgnbd	start = {1.0, 1.0, 1.0, 1.0};
 	ClvBgnbdFit fit;
 	ClvOptimResult result;
 	double		theta[4];
-	double		grad[4];
+	double		penalizer;
 	int			max_iter;
 	TupleDesc	tupdesc;
+	MemoryContext cxt;
 
 	for (int i = 0; i < (int) lengthof(argnames); i++)
 		check_arg_not_null(fcinfo, i, argnames[i]);
 	sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	scan.penalizer = PG_GETARG_FLOAT8(1);
-	check_penalizer(scan.penalizer);
+	penalizer = PG_GETARG_FLOAT8(1);
+	check_penalizer(penalizer);
 	max_iter = PG_GETARG_INT32(2);
 	check_int_range(max_iter, 1, 100000, "max_iter");
 	inner_query_check("profile.clv_bgnbd_fit_scan", sql);
@@ -1050,30 +1208,49 @@ profile_clv_bgnbd_fit_scan(PG_FUNCTION_ARGS)
 	appendStringInfo(&pass,
 					 "SELECT profile.clv_bgnbd_loglik(q.f::pg_catalog.float8, q.r::pg_catalog.float8, "
 					 "q.t::pg_catalog.float8, $1) FROM (\n%s\n) AS q(id, f, r, t)", sql);
-	scan.sql = pass.data;
+
+	/*
+	 * One connection and one generic plan for every pass (the parameters
+	 * do not change the plan): planned once, not once per pass.  The plan
+	 * lives in SPI's memory, so an error frees it.
+	 */
+	cxt = CurrentMemoryContext;
+	memset(&scan, 0, sizeof(scan));
+	scan.penalizer = penalizer;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	scan.pass_cxt = AllocSetContextCreate(CurrentMemoryContext, "profile clv pass",
+										  ALLOCSET_SMALL_SIZES);
+	scan.plan = SPI_prepare_cursor(pass.data, 1, argtypes,
+								   CURSOR_OPT_PARALLEL_OK | CURSOR_OPT_GENERIC_PLAN);
+	if (scan.plan == NULL)
+		elog(ERROR, "a BG/NBD pass could not be planned: %s", SPI_result_code_string(SPI_result));
 
 	/* a first pass counts the customers and gives the starting point */
-	if (!scan_pass(&scan, &start))
+	if (!scan_pass(&scan, &start) || scan.last[0] == 0)
+	{
+		SPI_finish();
+		MemoryContextSwitchTo(cxt);
 		PG_RETURN_NULL();
+	}
 	scan.customers = scan.last[0];
-	if (scan.customers == 0)
-		PG_RETURN_NULL();
 	check_enough((int64) scan.customers, (int64) scan.last[2]);
 	if (scan.last[1] > 0)
 		ereport(NOTICE,
 				(errmsg("profile.clv_bgnbd_fit_scan skipped %.0f rows with a NULL frequency, recency or t",
 						scan.last[1])));
 	bgnbd_start(scan.last[3] / scan.customers, scan.last[4] / scan.customers, theta);
-	clv_minimize(scan_objective, &scan, 4, theta, max_iter, CLV_GTOL, &result);
+	clv_minimize(scan_objective, &scan, 4, true, theta, max_iter, CLV_GTOL, &result);
 
 	/* the log-likelihood at the result, without the penalty */
 	params_from_theta(theta, &fit.params);
-	scan_objective(&scan, theta, grad);
-	fit.loglik = scan.last[5];
+	fit.loglik = scan_loglik_at(&scan, theta);
+	SPI_finish();
+	MemoryContextSwitchTo(cxt);
 	fit.customers = (int64) scan.customers;
 	fit.iterations = result.iterations;
 	fit.converged = result.converged;
-	fit.penalizer = scan.penalizer;
+	fit.penalizer = penalizer;
 	if (!result.converged)
 		warn_not_converged("BG/NBD", result.iterations, result.gradient_norm);
 	PG_RETURN_DATUM(clv_bgnbd_fit_datum(&fit, tupdesc));

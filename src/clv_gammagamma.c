@@ -26,7 +26,7 @@
  * which for x = 0 is the population mean p v / (q - 1), defined for q > 1.
  *
  * CLV (lifetimes' customer_lifetime_value): over `months` months, the
- * expected purchases of each month (BG/NBD, clv_bgnbd.c) times the
+ * expected purchases of each month (BG/NBD, clv_predict.c) times the
  * expected order value, discounted by (1 + discount_rate)^month.  A month
  * is 30 days, 4.345 weeks or 1 month of the model's time unit, as there.
  *
@@ -135,7 +135,7 @@ gg_loglik(GgData *data, const ClvGammaGamma *m, double *grad)
 }
 
 static double
-gg_objective(void *arg, const double *theta, double *grad)
+gg_objective(void *arg, const double *theta, double *grad, double *hess)
 {
 	GgData	   *data = (GgData *) arg;
 	ClvGammaGamma m = {exp(theta[0]), exp(theta[1]), exp(theta[2])};
@@ -153,19 +153,6 @@ gg_objective(void *arg, const double *theta, double *grad)
 		grad[j] = (-natural[j] / data->n + 2.0 * data->penalizer * params[j]) * params[j];
 	}
 	return f;
-}
-
-static int
-compare_spend(const void *a, const void *b)
-{
-	const ClvSpend *x = (const ClvSpend *) a;
-	const ClvSpend *y = (const ClvSpend *) b;
-
-	if (x->x != y->x)
-		return x->x < y->x ? -1 : 1;
-	if (x->m != y->m)
-		return x->m < y->m ? -1 : 1;
-	return 0;
 }
 
 /*
@@ -197,7 +184,7 @@ clv_gammagamma_fit_rows(ClvSpend *rows, int64 n, bool sorted, int64 excluded,
 				 excluded > 0 ? errdetail(INT64_FORMAT " repeat customers were left out for a monetary value of 0 or less.",
 										  excluded) : 0));
 	if (!sorted)
-		qsort(rows, n, sizeof(ClvSpend), compare_spend);
+		points_sort_rows((double *) rows, n, 2);
 	budget_reserve_array(budget, n + 1, sizeof(int64), "groups");
 	data.group_start = palloc(sizeof(int64) * (n + 1));
 	data.ngroups = 0;
@@ -231,7 +218,7 @@ clv_gammagamma_fit_rows(ClvSpend *rows, int64 n, bool sorted, int64 excluded,
 	theta[0] = 0.0;
 	theta[1] = log(2.0);
 	theta[2] = log(Max(sm, 1e-300));
-	clv_minimize(gg_objective, &data, 3, theta, max_iter, GG_GTOL, &result);
+	clv_minimize(gg_objective, &data, 3, false, theta, max_iter, GG_GTOL, &result);
 
 	fit->params.p = exp(theta[0]);
 	fit->params.q = exp(theta[1]);
@@ -282,29 +269,22 @@ clv_gammagamma_aov(const ClvGammaGamma *m, double x, double monetary, double *ao
 
 /*
  * clv_value: CLV over months months (see the file header); false when the
- * expected order value is undefined.
+ * expected order value is undefined.  The expected purchases of the
+ * months come from the predictor (clv_predict_clv): the same as summing
+ * profile.clv_expected_purchases month by month, to rounding.
  */
 bool
-clv_value(const ClvBgnbd *bg, const ClvGammaGamma *gg, ClvTimeUnit unit,
+clv_value(ClvPredictor *bg, const ClvGammaGamma *gg, ClvTimeUnit unit,
 		  double x, double tx, double T, double monetary, int months,
 		  double discount_rate, double *value)
 {
 	double		aov;
-	double		factor = clv_time_unit_per_month(unit);
-	double		previous = 0.0;
-	double		sum = 0.0;
 
 	if (!clv_gammagamma_aov(gg, x, monetary, &aov))
 		return false;
-	for (int i = 1; i <= months; i++)
-	{
-		double		expected = clv_bgnbd_expected(bg, x, tx, T, i * factor);
-
-		sum += aov * (expected - previous) / pow(1.0 + discount_rate, i);
-		previous = expected;
-	}
-	*value = sum;
-	return isfinite(sum);
+	*value = aov * clv_predict_p_alive(bg, x, tx, T) *
+		clv_predict_clv(bg, x, T, months, discount_rate, clv_time_unit_per_month(unit));
+	return isfinite(*value);
 }
 
 /* ---- model values: the profile.clv_gammagamma composite ---- */
@@ -365,11 +345,14 @@ check_spend(double x, double monetary)
 				 errmsg("frequency must be a whole number of repeat purchases, 0 or more, not %g", x)));
 }
 
-/* Both models of a clv_value call, decoded once per query when constant */
+/*
+ * The models of a clv_value or clv_expected_aov call, decoded once per
+ * query when constant (the BG/NBD predictor: clv_predictor_arg)
+ */
 typedef struct ValueArgCache
 {
 	bool		valid;
-	ClvBgnbd	bg;
+	ClvModelArg bg;
 	ClvGammaGamma gg;
 	ClvTimeUnit unit;
 } ValueArgCache;
@@ -416,15 +399,16 @@ profile_clv_value(PG_FUNCTION_ARGS)
 	int32		months = PG_GETARG_INT32(7);
 	double		discount_rate = PG_GETARG_FLOAT8(8);
 	double		value;
+	ClvPredictor *bg;
 
 	if (cache == NULL)
 		cache = fcinfo->flinfo->fn_extra =
 			MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ValueArgCache));
-	if (!cache->valid || !get_fn_expr_arg_stable(fcinfo->flinfo, 0) ||
-		!get_fn_expr_arg_stable(fcinfo->flinfo, 1) || !get_fn_expr_arg_stable(fcinfo->flinfo, 6))
+	bg = clv_predictor_arg(fcinfo, 0, &cache->bg);
+	if (!cache->valid || !get_fn_expr_arg_stable(fcinfo->flinfo, 1) ||
+		!get_fn_expr_arg_stable(fcinfo->flinfo, 6))
 	{
 		cache->valid = false;
-		clv_bgnbd_from_datum(PG_GETARG_DATUM(0), &cache->bg);
 		clv_gammagamma_from_datum(PG_GETARG_DATUM(1), &cache->gg);
 		cache->unit = clv_time_unit_from_name(text_to_cstring(PG_GETARG_TEXT_PP(6)));
 		cache->valid = true;
@@ -432,7 +416,7 @@ profile_clv_value(PG_FUNCTION_ARGS)
 	clv_check_summary(x, tx, T);
 	check_finite(monetary, "monetary");
 	clv_check_horizon(months, discount_rate);
-	if (!clv_value(&cache->bg, &cache->gg, cache->unit, x, tx, T, monetary, months,
+	if (!clv_value(bg, &cache->gg, cache->unit, x, tx, T, monetary, months,
 				   discount_rate, &value))
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(value);

@@ -453,12 +453,36 @@ profile_clv_save(PG_FUNCTION_ARGS)
 
 /* ---- by name ---- */
 
-/* The model a call names (cached in fn_extra by model_get_by_arg) */
+/*
+ * The model a call names (cached in fn_extra by model_get_by_arg), and in
+ * *predictor its BG/NBD predictor, kept with it (the cache's extra).
+ */
 static ClvModel *
-model_by_name(FunctionCallInfo fcinfo, int argno)
+model_by_name(FunctionCallInfo fcinfo, int argno, ClvPredictor **predictor)
 {
-	return (ClvModel *) model_get_by_arg(fcinfo, argno, CLV_MODEL_KIND, CLV_MODEL_FORMAT,
-										clv_model_decode_cached);
+	ClvModel   *model = model_get_by_arg(fcinfo, argno, CLV_MODEL_KIND, CLV_MODEL_FORMAT,
+										 clv_model_decode_cached);
+	ModelCallCache *cache = fcinfo->flinfo->fn_extra;
+
+	if (cache->extra == NULL)
+	{
+		ClvPredictor *p = clv_predictor_create(fcinfo->flinfo->fn_mcxt, &model->bg);
+
+		cache->extra = p;
+		cache->extra_cxt = clv_predictor_context(p);
+	}
+	*predictor = (ClvPredictor *) cache->extra;
+	return model;
+}
+
+/* The BG/NBD predictor of the model a call names */
+static ClvPredictor *
+predictor_by_name(FunctionCallInfo fcinfo, int argno)
+{
+	ClvPredictor *p;
+
+	(void) model_by_name(fcinfo, argno, &p);
+	return p;
 }
 
 static void
@@ -472,60 +496,51 @@ require_spend(const ClvModel *model, FunctionCallInfo fcinfo)
 				 errhint("Fit it with a monetary column in the query, or save it with a Gamma-Gamma value.")));
 }
 
-static void
-check_t(double t)
-{
-	check_finite(t, "horizon");
-	if (t < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("horizon must not be negative, not %g", t)));
-}
-
 PG_FUNCTION_INFO_V1(profile_clv_p_alive_by_name);
 Datum
 profile_clv_p_alive_by_name(PG_FUNCTION_ARGS)
 {
-	ClvModel   *model = model_by_name(fcinfo, 0);
+	ClvPredictor *p = predictor_by_name(fcinfo, 0);
 	double		x = PG_GETARG_FLOAT8(1),
 				tx = PG_GETARG_FLOAT8(2),
 				T = PG_GETARG_FLOAT8(3);
 
 	clv_check_summary(x, tx, T);
-	PG_RETURN_FLOAT8(clv_bgnbd_p_alive(&model->bg, x, tx, T));
+	PG_RETURN_FLOAT8(clv_predict_p_alive(p, x, tx, T));
 }
 
 PG_FUNCTION_INFO_V1(profile_clv_expected_purchases_by_name);
 Datum
 profile_clv_expected_purchases_by_name(PG_FUNCTION_ARGS)
 {
-	ClvModel   *model = model_by_name(fcinfo, 0);
+	ClvPredictor *p = predictor_by_name(fcinfo, 0);
 	double		x = PG_GETARG_FLOAT8(1),
 				tx = PG_GETARG_FLOAT8(2),
 				T = PG_GETARG_FLOAT8(3),
 				t = PG_GETARG_FLOAT8(4);
 
 	clv_check_summary(x, tx, T);
-	check_t(t);
-	PG_RETURN_FLOAT8(clv_bgnbd_expected(&model->bg, x, tx, T, t));
+	clv_check_horizon_t(t);
+	PG_RETURN_FLOAT8(clv_predict_expected(p, x, tx, T, t));
 }
 
 PG_FUNCTION_INFO_V1(profile_clv_expected_purchases_new_by_name);
 Datum
 profile_clv_expected_purchases_new_by_name(PG_FUNCTION_ARGS)
 {
-	ClvModel   *model = model_by_name(fcinfo, 0);
+	ClvPredictor *p = predictor_by_name(fcinfo, 0);
 	double		t = PG_GETARG_FLOAT8(1);
 
-	check_t(t);
-	PG_RETURN_FLOAT8(clv_bgnbd_expected(&model->bg, 0, 0, 0, t));
+	clv_check_horizon_t(t);
+	PG_RETURN_FLOAT8(clv_predict_expected(p, 0, 0, 0, t));
 }
 
 PG_FUNCTION_INFO_V1(profile_clv_expected_aov_by_name);
 Datum
 profile_clv_expected_aov_by_name(PG_FUNCTION_ARGS)
 {
-	ClvModel   *model = model_by_name(fcinfo, 0);
+	ClvPredictor *p;
+	ClvModel   *model = model_by_name(fcinfo, 0, &p);
 	double		x = PG_GETARG_FLOAT8(1),
 				monetary = PG_GETARG_FLOAT8(2);
 	double		aov;
@@ -546,7 +561,8 @@ PG_FUNCTION_INFO_V1(profile_clv_value_by_name);
 Datum
 profile_clv_value_by_name(PG_FUNCTION_ARGS)
 {
-	ClvModel   *model = model_by_name(fcinfo, 0);
+	ClvPredictor *p;
+	ClvModel   *model = model_by_name(fcinfo, 0, &p);
 	double		x = PG_GETARG_FLOAT8(1),
 				tx = PG_GETARG_FLOAT8(2),
 				T = PG_GETARG_FLOAT8(3),
@@ -559,7 +575,7 @@ profile_clv_value_by_name(PG_FUNCTION_ARGS)
 	clv_check_summary(x, tx, T);
 	check_finite(monetary, "monetary");
 	clv_check_horizon(months, discount_rate);
-	if (!clv_value(&model->bg, &model->gg, model->unit, x, tx, T, monetary, months,
+	if (!clv_value(p, &model->gg, model->unit, x, tx, T, monetary, months,
 				   discount_rate, &value))
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(value);
@@ -580,6 +596,7 @@ profile_clv_score(PG_FUNCTION_ARGS)
 	const char *const argnames[] = {"model", "query", "months", "discount_rate"};
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	ClvModel   *model;
+	ClvPredictor *p;
 	char	   *sql;
 	int32		months;
 	double		discount_rate;
@@ -596,7 +613,7 @@ profile_clv_score(PG_FUNCTION_ARGS)
 
 	for (int i = 0; i < (int) lengthof(argnames); i++)
 		check_arg_not_null(fcinfo, i, argnames[i]);
-	model = model_by_name(fcinfo, 0);
+	model = model_by_name(fcinfo, 0, &p);
 	sql = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	months = PG_GETARG_INT32(2);
 	discount_rate = PG_GETARG_FLOAT8(3);
@@ -637,8 +654,8 @@ profile_clv_score(PG_FUNCTION_ARGS)
 			values[1] = Float8GetDatum(x);
 			values[2] = Float8GetDatum(tx);
 			values[3] = Float8GetDatum(T);
-			values[5] = Float8GetDatum(clv_bgnbd_p_alive(&model->bg, x, tx, T));
-			values[6] = Float8GetDatum(clv_bgnbd_expected(&model->bg, x, tx, T, horizon));
+			values[5] = Float8GetDatum(clv_predict_p_alive(p, x, tx, T));
+			values[6] = Float8GetDatum(clv_predict_expected(p, x, tx, T, horizon));
 			nulls[4] = nulls[7] = nulls[8] = true;
 			if (has_monetary && !batch->nulls[4][i])
 			{
@@ -653,7 +670,7 @@ profile_clv_score(PG_FUNCTION_ARGS)
 				{
 					values[7] = Float8GetDatum(aov);
 					nulls[7] = false;
-					if (clv_value(&model->bg, &model->gg, model->unit, x, tx, T, m,
+					if (clv_value(p, &model->gg, model->unit, x, tx, T, m,
 								  months, discount_rate, &value))
 					{
 						values[8] = Float8GetDatum(value);

@@ -74,6 +74,7 @@ typedef struct Models
 	int		   *kmeans_features;	/* feature ids, kmeans->d of them */
 	ClvTimeUnit unit;
 	ClvBgnbd	bg;
+	ClvPredictor *predictor;	/* the BG/NBD model's cached predictions */
 	bool		has_spend;
 	ClvGammaGamma gg;
 	int			months;
@@ -695,9 +696,9 @@ profile_compute(const ProfileRun *run, Models *models, int32 c, TimestampTz as_o
 		double		horizon = models->months * clv_time_unit_per_month(models->unit);
 		double		value;
 
-		v[TAG_P_ALIVE] = clv_bgnbd_p_alive(&models->bg, x, tx, T);
+		v[TAG_P_ALIVE] = clv_predict_p_alive(models->predictor, x, tx, T);
 		v[TAG_CHURN_RISK] = 1.0 - v[TAG_P_ALIVE];
-		v[TAG_EXPECTED_PURCHASES] = clv_bgnbd_expected(&models->bg, x, tx, T, horizon);
+		v[TAG_EXPECTED_PURCHASES] = clv_predict_expected(models->predictor, x, tx, T, horizon);
 		if (models->has_spend && ndays >= 2)
 		{
 			double		monetary = 0.0;
@@ -705,7 +706,7 @@ profile_compute(const ProfileRun *run, Models *models, int32 c, TimestampTz as_o
 			for (int32 i = 1; i < ndays; i++)
 				monetary += amounts[i];
 			monetary /= (ndays - 1);
-			if (clv_value(&models->bg, &models->gg, models->unit, x, tx, T, monetary,
+			if (clv_value(models->predictor, &models->gg, models->unit, x, tx, T, monetary,
 						  models->months, models->discount_rate, &value))
 				v[TAG_CLV] = value;
 		}
@@ -957,6 +958,7 @@ profile_run_create(const char *caller, const ProfileOptions *opts)
 		models->has[TAG_MODEL_CLV] = true;
 		clv_model_lookup(opts->clv_model, &models->unit, &models->bg, &models->has_spend,
 						 &models->gg);
+		models->predictor = clv_predictor_create(CurrentMemoryContext, &models->bg);
 	}
 	if (opts->kmeans_model)
 	{

@@ -364,7 +364,8 @@ model_get(const char *name, const char *kind, int32 format, ModelDecodeFn decode
  * again only when the name differs or the model cache was reset
  * (model_cache_generation), so a row costs a compare.  The caller may keep
  * data of its own that depends on the model in cache->extra: it is reset
- * to NULL whenever the model is looked up again.
+ * to NULL whenever the model is looked up again, and the memory context
+ * cache->extra_cxt, if the caller set one, is deleted then.
  */
 void *
 model_get_by_arg(FunctionCallInfo fcinfo, int argno, const char *kind,
@@ -384,6 +385,11 @@ model_get_by_arg(FunctionCallInfo fcinfo, int argno, const char *kind,
 
 		cache->model = NULL;
 		cache->extra = NULL;
+		if (cache->extra_cxt != NULL)
+		{
+			MemoryContextDelete(cache->extra_cxt);
+			cache->extra_cxt = NULL;
+		}
 		cache->model = model_get(cname, kind, format, decode);
 		cache->generation = model_cache_generation();
 		if (cache->name)

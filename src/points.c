@@ -515,6 +515,90 @@ compare_rows(const void *a, const void *b, void *arg)
 }
 
 /*
+ * Rows of 2 and 3 doubles (the CLV aggregates) sorted in place, with the
+ * comparison inlined (lib/sort_template.h): several times faster than a
+ * permutation sorted through a comparison function, whose every call
+ * reads two rows far apart in memory.
+ */
+typedef struct PointsRow2
+{
+	double		v[2];
+} PointsRow2;
+
+typedef struct PointsRow3
+{
+	double		v[3];
+} PointsRow3;
+
+static inline int
+compare_row2(const PointsRow2 *x, const PointsRow2 *y)
+{
+	CHECK_FOR_INTERRUPTS();
+	if (x->v[0] != y->v[0])
+		return x->v[0] < y->v[0] ? -1 : 1;
+	if (x->v[1] != y->v[1])
+		return x->v[1] < y->v[1] ? -1 : 1;
+	return 0;
+}
+
+static inline int
+compare_row3(const PointsRow3 *x, const PointsRow3 *y)
+{
+	CHECK_FOR_INTERRUPTS();
+	if (x->v[0] != y->v[0])
+		return x->v[0] < y->v[0] ? -1 : 1;
+	if (x->v[1] != y->v[1])
+		return x->v[1] < y->v[1] ? -1 : 1;
+	if (x->v[2] != y->v[2])
+		return x->v[2] < y->v[2] ? -1 : 1;
+	return 0;
+}
+
+#define ST_SORT sort_rows2
+#define ST_ELEMENT_TYPE PointsRow2
+#define ST_COMPARE(a, b) compare_row2(a, b)
+#define ST_SCOPE static
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
+#define ST_SORT sort_rows3
+#define ST_ELEMENT_TYPE PointsRow3
+#define ST_COMPARE(a, b) compare_row3(a, b)
+#define ST_SCOPE static
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
+/* qsort_arg comparator of rows of any width, in place (context: the width) */
+static int
+compare_row_values(const void *a, const void *b, void *arg)
+{
+	int32		dim = *(const int32 *) arg;
+	const double *x = (const double *) a;
+	const double *y = (const double *) b;
+
+	CHECK_FOR_INTERRUPTS();
+	for (int32 c = 0; c < dim; c++)
+		if (x[c] != y[c])
+			return x[c] < y[c] ? -1 : 1;
+	return 0;
+}
+
+/*
+ * points_sort_rows: n rows of dim doubles (no NaN), in place, in the
+ * canonical order: lexicographically.  Cancellable.
+ */
+void
+points_sort_rows(double *rows, int64 n, int32 dim)
+{
+	if (dim == 2)
+		sort_rows2((PointsRow2 *) rows, (size_t) n);
+	else if (dim == 3)
+		sort_rows3((PointsRow3 *) rows, (size_t) n);
+	else
+		qsort_arg(rows, (size_t) n, sizeof(double) * dim, compare_row_values, &dim);
+}
+
+/*
  * points_sort: the rows of a checked buffer in the canonical order (by
  * label, then features), labels mapped to 0..k-1 in ascending order of the
  * original labels.  Reserves the buffer it reads and everything it
@@ -535,6 +619,18 @@ points_sort(const PointsData *points, MemoryBudget *budget)
 	Assert(n <= PG_INT32_MAX);
 	budget_reserve(budget, VARSIZE(points), "the point buffer");
 	budget_reserve_array(budget, (Size) n, work_row_bytes(dim, labelled), "its sorted copy");
+
+	if (!labelled && (dim == 2 || dim == 3))
+	{
+		/* the rows themselves, sorted in place */
+		sorted = palloc0(sizeof(PointsSorted));
+		sorted->n = n;
+		sorted->dim = dim;
+		sorted->rows = palloc(sizeof(double) * (Size) n * dim);
+		memcpy(sorted->rows, points->data, sizeof(double) * (Size) n * dim);
+		points_sort_rows(sorted->rows, n, dim);
+		return sorted;
+	}
 
 	order = palloc(sizeof(int32) * (Size) n);
 	for (int64 i = 0; i < n; i++)

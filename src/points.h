@@ -112,6 +112,7 @@ extern int	points_nparams(const PointsData *points);
 extern int64 points_param(const PointsData *points, int i);
 
 extern PointsSorted *points_sort(const PointsData *points, MemoryBudget *budget);
+extern void points_sort_rows(double *rows, int64 n, int32 dim);
 
 /* ---- cluster quality metrics (metrics.c) ---- */
 

@@ -320,6 +320,7 @@ typedef struct ModelCallCache
 	uint64		generation;
 	void	   *model;
 	void	   *extra;			/* the caller's, reset with the model */
+	MemoryContext extra_cxt;	/* if set, deleted when extra is reset */
 } ModelCallCache;
 
 extern void model_init(void);
