@@ -1169,25 +1169,15 @@ profile_run_sorted(const ProfileRun *run)
 }
 
 /*
- * profile.customer_profiles(query, as_of, period_days, rfm_model,
- * kmeans_model, kmeans_features, clv_model, months, discount_rate, tags).
+ * profile_run_emit: every computed profile, in customer id order, as the
+ * rows of a set-returning function (materialized mode).
  */
-PG_FUNCTION_INFO_V1(profile_customer_profiles);
-Datum
-profile_customer_profiles(PG_FUNCTION_ARGS)
+void
+profile_run_emit(ProfileRun *run, FunctionCallInfo fcinfo)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	ProfileOptions opts;
-	ProfileRun *run;
-	int32	   *sorted;
+	int32	   *sorted = profile_run_sorted(run);
 	MemoryContext rowcxt;
-
-	check_arg_not_null(fcinfo, 0, "query");
-	profile_options_from_args(fcinfo, 1, &opts);
-	run = profile_run_create("profile.customer_profiles", &opts);
-	profile_run_read(run, text_to_cstring(PG_GETARG_TEXT_PP(0)), false);
-	profile_run_compute(run);
-	sorted = profile_run_sorted(run);
 
 	InitMaterializedSRF(fcinfo, 0);
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "profile output row",
@@ -1208,5 +1198,25 @@ profile_customer_profiles(PG_FUNCTION_ARGS)
 		if ((i & 1023) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
+	MemoryContextDelete(rowcxt);
+}
+
+/*
+ * profile.customer_profiles(query, as_of, period_days, rfm_model,
+ * kmeans_model, kmeans_features, clv_model, months, discount_rate, tags).
+ */
+PG_FUNCTION_INFO_V1(profile_customer_profiles);
+Datum
+profile_customer_profiles(PG_FUNCTION_ARGS)
+{
+	ProfileOptions opts;
+	ProfileRun *run;
+
+	check_arg_not_null(fcinfo, 0, "query");
+	profile_options_from_args(fcinfo, 1, &opts);
+	run = profile_run_create("profile.customer_profiles", &opts);
+	profile_run_read(run, text_to_cstring(PG_GETARG_TEXT_PP(0)), false);
+	profile_run_compute(run);
+	profile_run_emit(run, fcinfo);
 	return (Datum) 0;
 }

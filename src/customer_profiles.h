@@ -47,6 +47,7 @@ extern void profile_run_add_state(ProfileRun *run, const char *customer_id, Datu
 extern void profile_run_compute(ProfileRun *run);
 extern bool profile_run_row(ProfileRun *run, int32 c, Datum *values, bool *nulls);
 extern int32 *profile_run_sorted(const ProfileRun *run);
+extern void profile_run_emit(ProfileRun *run, FunctionCallInfo fcinfo);
 extern int32 profile_run_customers(const ProfileRun *run);
 extern const BehaviourState *profile_run_state(const ProfileRun *run, int32 c);
 extern Datum profile_run_customer_id(const ProfileRun *run, int32 c);

@@ -675,20 +675,17 @@ profile_kmeans_assign_value(PG_FUNCTION_ARGS)
 	PG_RETURN_INT32(assign(kmeans_model_from_arg(fcinfo, 0, NULL), PG_GETARG_ARRAYTYPE_P(1), &distance) + 1);
 }
 
-/* The labels of the named model, read once per query and model */
+/*
+ * The labels of a model (NULL where a cluster has none), allocated in cxt:
+ * profile.kmeans_labels read as the caller.
+ */
 static char **
-load_labels(FunctionCallInfo fcinfo, const char *name, int k)
+read_labels(const char *name, int k, MemoryContext cxt)
 {
-	ModelCallCache *cache = fcinfo->flinfo->fn_extra;
-	MemoryContext cxt = fcinfo->flinfo->fn_mcxt;
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		args[1];
-	char	  **labels;
+	char	  **labels = MemoryContextAllocZero(cxt, sizeof(char *) * k);
 
-	Assert(cache != NULL);
-	if (cache->extra)
-		return (char **) cache->extra;
-	labels = MemoryContextAllocZero(cxt, sizeof(char *) * k);
 	args[0] = CStringGetTextDatum(name);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -707,8 +704,19 @@ load_labels(FunctionCallInfo fcinfo, const char *name, int k)
 			labels[cluster - 1] = MemoryContextStrdup(cxt, label);
 	}
 	SPI_finish();
-	cache->extra = labels;
 	return labels;
+}
+
+/* The labels of the named model, read once per query and model */
+static char **
+load_labels(FunctionCallInfo fcinfo, const char *name, int k)
+{
+	ModelCallCache *cache = fcinfo->flinfo->fn_extra;
+
+	Assert(cache != NULL);
+	if (cache->extra == NULL)
+		cache->extra = read_labels(name, k, fcinfo->flinfo->fn_mcxt);
+	return (char **) cache->extra;
 }
 
 /* profile.kmeans_assign_detail(model, features): cluster, distance, label */
@@ -787,29 +795,8 @@ kmeans_model_lookup(const char *name, char ***labels)
 {
 	KmeansModel *model = model_get(name, KMEANS_MODEL_KIND, KMEANS_MODEL_FORMAT,
 								   kmeans_model_decode_cached);
-	MemoryContext cxt = CurrentMemoryContext;
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		args[1];
 
-	*labels = palloc0(sizeof(char *) * model->k);
-	args[0] = CStringGetTextDatum(name);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT cluster, label FROM profile.kmeans_labels "
-							  "WHERE model OPERATOR(pg_catalog.=) $1",
-							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "reading profile.kmeans_labels failed");
-	for (uint64 r = 0; r < SPI_processed; r++)
-	{
-		bool		isnull;
-		int			cluster = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[r],
-														  SPI_tuptable->tupdesc, 1, &isnull));
-		char	   *label = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2);
-
-		if (!isnull && cluster >= 1 && cluster <= model->k && label)
-			(*labels)[cluster - 1] = MemoryContextStrdup(cxt, label);
-	}
-	SPI_finish();
+	*labels = read_labels(name, model->k, CurrentMemoryContext);
 	return model;
 }
 

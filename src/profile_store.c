@@ -83,34 +83,13 @@ check_profile_name(const char *name)
 				 errhint("A profile name is 1 to 63 characters of a-z, 0-9 and _, starting with a letter.")));
 }
 
-/*
- * Read and lock the definition (FOR UPDATE: a concurrent refresh of the
- * same profile waits, or fails under lock_timeout).  In the caller's
- * memory context; SPI must be connected.
- */
+/* A definition from its row, in the current memory context */
 static void
-definition_read(const char *name, Definition *def, MemoryContext cxt)
+definition_from_tuple(const char *name, HeapTuple tuple, TupleDesc desc, Definition *def)
 {
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		args[1] = {CStringGetTextDatum(name)};
-	HeapTuple	tuple;
-	TupleDesc	desc;
-	MemoryContext spicxt;
 	bool		isnull;
 	Datum		d;
 
-	if (SPI_execute_with_args("SELECT * FROM profile.profile_definitions "
-							  "WHERE name OPERATOR(pg_catalog.=) $1 FOR UPDATE",
-							  1, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "reading profile.profile_definitions failed");
-	if (SPI_processed == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("stored profile \"%s\" does not exist", name),
-				 errhint("Create it with profile.profiles_create; SELECT name FROM profile.profile_definitions lists them.")));
-	tuple = SPI_tuptable->vals[0];
-	desc = SPI_tuptable->tupdesc;
-	spicxt = MemoryContextSwitchTo(cxt);
 	memset(def, 0, sizeof(*def));
 	def->name = pstrdup(name);
 	def->query = spi_text_or_null(tuple, desc, "query");
@@ -131,6 +110,31 @@ definition_read(const char *name, Definition *def, MemoryContext cxt)
 	def->opts.discount_rate = DatumGetFloat8(spi_datum(tuple, desc, "discount_rate", &isnull));
 	d = spi_datum(tuple, desc, "tags", &isnull);
 	def->opts.tags = isnull ? NULL : DatumGetArrayTypePCopy(d);
+}
+
+/*
+ * Read and lock the definition (FOR UPDATE: a concurrent refresh of the
+ * same profile waits, or fails under lock_timeout).  In the caller's
+ * memory context; SPI must be connected.
+ */
+static void
+definition_read(const char *name, Definition *def, MemoryContext cxt)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1] = {CStringGetTextDatum(name)};
+	MemoryContext spicxt;
+
+	if (SPI_execute_with_args("SELECT * FROM profile.profile_definitions "
+							  "WHERE name OPERATOR(pg_catalog.=) $1 FOR UPDATE",
+							  1, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "reading profile.profile_definitions failed");
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("stored profile \"%s\" does not exist", name),
+				 errhint("Create it with profile.profiles_create; SELECT name FROM profile.profile_definitions lists them.")));
+	spicxt = MemoryContextSwitchTo(cxt);
+	definition_from_tuple(name, SPI_tuptable->vals[0], SPI_tuptable->tupdesc, def);
 	MemoryContextSwitchTo(spicxt);
 }
 
@@ -531,17 +535,14 @@ PG_FUNCTION_INFO_V1(profile_profiles_compute);
 Datum
 profile_profiles_compute(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	MemoryContext cxt = CurrentMemoryContext;
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		args[1];
 	ProfileRun *run;
 	Definition	def;
 	char	   *name;
-	int32	   *sorted;
 	Portal		portal;
 	SPIPlanPtr	plan;
-	MemoryContext rowcxt;
 
 	check_arg_not_null(fcinfo, 0, "name");
 	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
@@ -562,27 +563,9 @@ profile_profiles_compute(PG_FUNCTION_ARGS)
 	}
 	/* read without a lock: the reader of a refresh in progress sees the old states */
 	{
-		HeapTuple	tuple = SPI_tuptable->vals[0];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
 		MemoryContext spicxt = MemoryContextSwitchTo(cxt);
-		bool		isnull;
-		Datum		d;
 
-		memset(&def, 0, sizeof(def));
-		def.name = name;
-		d = spi_datum(tuple, desc, "as_of", &isnull);
-		def.opts.has_as_of = !isnull;
-		def.opts.as_of = isnull ? 0 : DatumGetTimestampTz(d);
-		def.opts.period_days = DatumGetInt32(spi_datum(tuple, desc, "period_days", &isnull));
-		def.opts.rfm_model = spi_text_or_null(tuple, desc, "rfm_model");
-		def.opts.kmeans_model = spi_text_or_null(tuple, desc, "kmeans_model");
-		d = spi_datum(tuple, desc, "kmeans_features", &isnull);
-		def.opts.kmeans_features = isnull ? NULL : DatumGetArrayTypePCopy(d);
-		def.opts.clv_model = spi_text_or_null(tuple, desc, "clv_model");
-		def.opts.months = DatumGetInt32(spi_datum(tuple, desc, "months", &isnull));
-		def.opts.discount_rate = DatumGetFloat8(spi_datum(tuple, desc, "discount_rate", &isnull));
-		d = spi_datum(tuple, desc, "tags", &isnull);
-		def.opts.tags = isnull ? NULL : DatumGetArrayTypePCopy(d);
+		definition_from_tuple(name, SPI_tuptable->vals[0], SPI_tuptable->tupdesc, &def);
 		MemoryContextSwitchTo(spicxt);
 	}
 	{
@@ -620,25 +603,6 @@ profile_profiles_compute(PG_FUNCTION_ARGS)
 	SPI_finish();
 
 	profile_run_compute(run);
-	sorted = profile_run_sorted(run);
-	InitMaterializedSRF(fcinfo, 0);
-	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "profile output row",
-								   ALLOCSET_DEFAULT_SIZES);
-	for (int32 i = 0; i < profile_run_customers(run); i++)
-	{
-		Datum		values[PROFILE_NCOLUMNS];
-		bool		nulls[PROFILE_NCOLUMNS];
-		MemoryContext oldcxt = MemoryContextSwitchTo(rowcxt);
-
-		if (profile_run_row(run, sorted[i], values, nulls))
-		{
-			MemoryContextSwitchTo(oldcxt);
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-		}
-		MemoryContextSwitchTo(oldcxt);
-		MemoryContextReset(rowcxt);
-		if ((i & 1023) == 0)
-			CHECK_FOR_INTERRUPTS();
-	}
+	profile_run_emit(run, fcinfo);
 	return (Datum) 0;
 }
