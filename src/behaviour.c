@@ -475,8 +475,8 @@ local_fields(const LocalClock *clock, TimestampTz ts, DateADT *day, int *wday, i
 	}
 }
 
-DateADT
-behaviour_local_day(TimestampTz ts)
+static DateADT
+local_day(TimestampTz ts)
 {
 	LocalClock	clock;
 	DateADT		day;
@@ -553,7 +553,7 @@ behaviour_features(const BehaviourState *state, TimestampTz as_of, int period_da
 	}
 
 	local_fields(&clock, as_of, &f->as_of_day, &wday, &hour);
-	if (latest != DT_NOBEGIN && behaviour_local_day(latest) > f->as_of_day)
+	if (latest != DT_NOBEGIN && local_day(latest) > f->as_of_day)
 	{
 		char	   *latest_str = pstrdup(timestamptz_to_str(latest));
 		char	   *as_of_str = pstrdup(timestamptz_to_str(as_of));
@@ -829,28 +829,34 @@ profile_behaviour_finalfn(PG_FUNCTION_ARGS)
 
 /* ---- SQL: features of one state ---- */
 
-static Datum
-groups_array(const BehaviourState *state, const int32 *order, int n, bool names)
+/*
+ * behaviour_group_arrays: the categories (or channels) of a state, by
+ * spend (behaviour_sorted_groups), as a text[] of names and a float8[] of
+ * their shares of the state's spend (0 when it has none).  order must hold
+ * ngroups entries; it is left holding the groups' indices.  Returns how
+ * many.
+ */
+int
+behaviour_group_arrays(const BehaviourState *state, uint32 kind, int32 *order,
+					   Datum *names, Datum *shares)
 {
 	const BehaviourGroup *groups = behaviour_groups(state);
 	const char *pool = behaviour_names(state);
-	Datum	   *values = palloc(sizeof(Datum) * Max(n, 1));
-	double		total = 0.0;
+	int			n = behaviour_sorted_groups(state, kind, order);
+	Datum	   *a = palloc(sizeof(Datum) * Max(n, 1));
+	Datum	   *b = palloc(sizeof(Datum) * Max(n, 1));
 
-	for (int i = 0; i < n; i++)
-		total += groups[order[i]].spend;
 	for (int i = 0; i < n; i++)
 	{
 		const BehaviourGroup *g = &groups[order[i]];
 
-		values[i] = names ?
-			PointerGetDatum(cstring_to_text_with_len(pool + g->name_off, g->name_len)) :
-			Float8GetDatum(total > 0 ? g->spend / total : 0.0);
+		a[i] = PointerGetDatum(cstring_to_text_with_len(pool + g->name_off, g->name_len));
+		b[i] = Float8GetDatum(state->spend > 0 ? g->spend / state->spend : 0.0);
 	}
-	return PointerGetDatum(names ?
-						   construct_array(values, n, TEXTOID, -1, false, TYPALIGN_INT) :
-						   construct_array(values, n, FLOAT8OID, 8, FLOAT8PASSBYVAL,
-										   TYPALIGN_DOUBLE));
+	*names = PointerGetDatum(construct_array(a, n, TEXTOID, -1, false, TYPALIGN_INT));
+	*shares = PointerGetDatum(construct_array(b, n, FLOAT8OID, 8, FLOAT8PASSBYVAL,
+											  TYPALIGN_DOUBLE));
+	return n;
 }
 
 int
@@ -923,13 +929,10 @@ profile_behaviour_features(PG_FUNCTION_ARGS)
 	c++;
 	values[c] = Float8GetDatum(f.discount_share);
 	nulls[c++] = !f.has_discount;
-	n = behaviour_sorted_groups(state, BEHAVIOUR_CATEGORY, order);
-	values[c++] = groups_array(state, order, n, true);
-	values[c++] = groups_array(state, order, n, false);
-	n = behaviour_sorted_groups(state, BEHAVIOUR_CHANNEL, order);
-	values[c] = groups_array(state, order, n, true);
+	behaviour_group_arrays(state, BEHAVIOUR_CATEGORY, order, &values[c], &values[c + 1]);
+	c += 2;
+	n = behaviour_group_arrays(state, BEHAVIOUR_CHANNEL, order, &values[c], &values[c + 1]);
 	nulls[c++] = f.orders == 0 || !(state->columns & BEHAVIOUR_HAS_CHANNEL);
-	values[c] = groups_array(state, order, n, false);
 	nulls[c++] = f.orders == 0 || !(state->columns & BEHAVIOUR_HAS_CHANNEL);
 	values[c] = BoolGetDatum(n > 1);
 	nulls[c++] = f.orders == 0 || !(state->columns & BEHAVIOUR_HAS_CHANNEL);

@@ -181,9 +181,10 @@ extern void behaviour_features(const BehaviourState *state, TimestampTz as_of,
 							   int period_days, BehaviourFeatures *f);
 extern int	behaviour_sorted_groups(const BehaviourState *state, uint32 kind,
 									int32 *order);
+extern int	behaviour_group_arrays(const BehaviourState *state, uint32 kind, int32 *order,
+								   Datum *names, Datum *shares);
 extern int32 behaviour_purchase_days(const BehaviourState *state, int32 *days,
 									 double *amounts);
-extern DateADT behaviour_local_day(TimestampTz ts);
 extern void behaviour_check_row(const BehaviourRow *row);
 extern int	behaviour_check_period(int period_days);
 

@@ -42,7 +42,7 @@
 #include "tags.h"
 #include "customer_profiles.h"
 
-static const InnerColumn profile_columns[7] = {
+static const InnerColumn profile_columns[PROFILE_QUERY_COLUMNS] = {
 	{"customer_id", INNER_KEY, false},
 	{"ordered_at", INNER_TIME, false},
 	{"amount", INNER_NUMBER, false},
@@ -143,6 +143,34 @@ add_state(ProfileRun *run, const ItemKey *key, BehaviourState *s)
 	return true;
 }
 
+/*
+ * profile_query_shape: check a profile query (the columns of
+ * profile.customer_profiles) as every inner query is, without reading a
+ * row; its columns' base types into types (PROFILE_QUERY_COLUMNS of room),
+ * their number, and their type names ("bigint, timestamp with time zone,
+ * ..."), which a stored profile keeps to notice a change of shape.
+ */
+char *
+profile_query_shape(const char *caller, const char *sql, Oid *types, int *ncols)
+{
+	InnerQuery *shape;
+	StringInfoData buf;
+
+	inner_query_check(caller, sql);
+	shape = inner_query_open(caller, psprintf("SELECT * FROM (\n%s\n) AS q LIMIT 0", sql),
+							 profile_columns, lengthof(profile_columns));
+	*ncols = inner_query_ncolumns(shape);
+	initStringInfo(&buf);
+	for (int c = 0; c < *ncols; c++)
+	{
+		types[c] = getBaseType(inner_query_column_type(shape, c));
+		appendStringInfo(&buf, "%s%s", c > 0 ? ", " : "",
+						 format_type_be(inner_query_column_type(shape, c)));
+	}
+	inner_query_close(shape);
+	return buf.data;
+}
+
 /* What a cast of an inner query column to the aggregate's argument reads */
 static const char *
 order_cast(Oid typid)
@@ -171,10 +199,8 @@ void
 profile_run_read(ProfileRun *run, const char *sql, bool text_ids)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	InnerQuery *shape;
 	int			ncols;
-	Oid			types[lengthof(profile_columns)];
-	StringInfoData buf;
+	Oid			types[PROFILE_QUERY_COLUMNS];
 	StringInfoData agg;
 	ItemKind	kind;
 	bool		ok;
@@ -184,20 +210,7 @@ profile_run_read(ProfileRun *run, const char *sql, bool text_ids)
 	Portal		portal;
 	int			guc_level;
 
-	/* the shape: checked as every inner query is, without reading a row */
-	inner_query_check(run->caller, sql);
-	shape = inner_query_open(run->caller, psprintf("SELECT * FROM (\n%s\n) AS q LIMIT 0", sql),
-							 profile_columns, lengthof(profile_columns));
-	ncols = inner_query_ncolumns(shape);
-	initStringInfo(&buf);
-	for (int c = 0; c < ncols; c++)
-	{
-		types[c] = getBaseType(inner_query_column_type(shape, c));
-		appendStringInfo(&buf, "%s%s", c > 0 ? ", " : "",
-						 format_type_be(inner_query_column_type(shape, c)));
-	}
-	inner_query_close(shape);
-	run->query_columns = buf.data;
+	run->query_columns = profile_query_shape(run->caller, sql, types, &ncols);
 
 	kind = text_ids ? ITEM_TEXT : item_kind_of_type(types[0], &ok);
 	if (text_ids)
@@ -837,53 +850,21 @@ put_text(Datum *values, bool *nulls, int *k, const char *s)
 	values[(*k)++] = s ? CStringGetTextDatum(s) : (Datum) 0;
 }
 
-/* categories, shares and affinities, in spend order */
-static void
-category_arrays(const ProfileRun *run, const BehaviourState *s, int32 *order,
-				Datum *names, Datum *shares, Datum *affinities)
-{
-	const BehaviourGroup *groups = behaviour_groups(s);
-	int			n = behaviour_sorted_groups(s, BEHAVIOUR_CATEGORY, order);
-	Datum	   *a = palloc(sizeof(Datum) * Max(n, 1));
-	Datum	   *b = palloc(sizeof(Datum) * Max(n, 1));
-	Datum	   *c = palloc(sizeof(Datum) * Max(n, 1));
-
-	for (int i = 0; i < n; i++)
-	{
-		const BehaviourGroup *g = &groups[order[i]];
-		double		share = spend_share(g->spend, s->spend);
-		int32		id = category_id(run->categories, s, g, false);
-
-		a[i] = PointerGetDatum(cstring_to_text_with_len(behaviour_names(s) + g->name_off,
-														 g->name_len));
-		b[i] = Float8GetDatum(share);
-		c[i] = Float8GetDatum(affinity_of(run, id, share));
-	}
-	*names = PointerGetDatum(construct_array(a, n, TEXTOID, -1, false, TYPALIGN_INT));
-	*shares = PointerGetDatum(construct_array(b, n, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-	*affinities = PointerGetDatum(construct_array(c, n, FLOAT8OID, 8, FLOAT8PASSBYVAL,
-												  TYPALIGN_DOUBLE));
-}
-
+/* The affinities of the categories behaviour_group_arrays listed in order */
 static Datum
-channel_array(const BehaviourState *s, int32 *order, bool names)
+affinity_array(const ProfileRun *run, const BehaviourState *s, const int32 *order, int n)
 {
 	const BehaviourGroup *groups = behaviour_groups(s);
-	int			n = behaviour_sorted_groups(s, BEHAVIOUR_CHANNEL, order);
 	Datum	   *a = palloc(sizeof(Datum) * Max(n, 1));
 
 	for (int i = 0; i < n; i++)
 	{
 		const BehaviourGroup *g = &groups[order[i]];
 
-		a[i] = names ?
-			PointerGetDatum(cstring_to_text_with_len(behaviour_names(s) + g->name_off,
-													 g->name_len)) :
-			Float8GetDatum(spend_share(g->spend, s->spend));
+		a[i] = Float8GetDatum(affinity_of(run, category_id(run->categories, s, g, false),
+										  spend_share(g->spend, s->spend)));
 	}
-	return PointerGetDatum(names ?
-						   construct_array(a, n, TEXTOID, -1, false, TYPALIGN_INT) :
-						   construct_array(a, n, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	return PointerGetDatum(construct_array(a, n, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
 
 /* ---- the run ---- */
@@ -1006,12 +987,6 @@ profile_run_query_columns(const ProfileRun *run)
 	return run->query_columns;
 }
 
-TimestampTz
-profile_run_as_of(const ProfileRun *run)
-{
-	return run->as_of;
-}
-
 /*
  * profile_run_compute: population sums, every customer's profile, the
  * tags' relative thresholds.  as_of: the one given, else the latest row.
@@ -1077,6 +1052,7 @@ profile_run_row(ProfileRun *run, int32 c, Datum *values, bool *nulls)
 	int			k = 0;
 	bool		has_channel = (s->columns & BEHAVIOUR_HAS_CHANNEL) != 0 && p->f.orders > 0;
 	int32	   *order = run->order;
+	int			n;
 
 	if (p->f.orders == 0)
 		return false;
@@ -1103,16 +1079,17 @@ profile_run_row(ProfileRun *run, int32 c, Datum *values, bool *nulls)
 	put_float8(values, nulls, &k, v[TAG_RETURN_RATE]);
 	put_float8(values, nulls, &k, v[TAG_DISCOUNT_SHARE]);
 	put_float8(values, nulls, &k, v[TAG_DISCOUNT_LIFT]);
-	category_arrays(run, s, order, &values[k], &values[k + 1], &values[k + 2]);
+	n = behaviour_group_arrays(s, BEHAVIOUR_CATEGORY, order, &values[k], &values[k + 1]);
+	values[k + 2] = affinity_array(run, s, order, n);
 	k += 3;
 	put_text(values, nulls, &k, PROFILE_TEXT(p, TAG_TOP_CATEGORY));
 	put_float8(values, nulls, &k, v[TAG_TOP_CATEGORY_SHARE]);
 	put_float8(values, nulls, &k, v[TAG_CATEGORY_LINE_SHARE]);
 	put_text(values, nulls, &k, PROFILE_TEXT(p, TAG_TOP_AFFINITY_CATEGORY));
 	put_float8(values, nulls, &k, v[TAG_PRICE_PERCENTILE]);
-	values[k] = has_channel ? channel_array(s, order, true) : (Datum) 0;
+	if (has_channel)
+		behaviour_group_arrays(s, BEHAVIOUR_CHANNEL, order, &values[k], &values[k + 1]);
 	nulls[k++] = !has_channel;
-	values[k] = has_channel ? channel_array(s, order, false) : (Datum) 0;
 	nulls[k++] = !has_channel;
 	put_text(values, nulls, &k, PROFILE_TEXT(p, TAG_TOP_CHANNEL));
 	values[k] = BoolGetDatum(v[TAG_CHANNEL_COUNT] > 1);

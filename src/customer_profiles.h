@@ -19,6 +19,9 @@
 
 #include "behaviour.h"
 
+/* columns of a profile query: customer_id .. order_id */
+#define PROFILE_QUERY_COLUMNS 7
+
 /* columns of profile.customer_profile: customer_id, 47 features, tags */
 #define PROFILE_NCOLUMNS 49
 
@@ -41,6 +44,8 @@ typedef struct ProfileRun ProfileRun;
 
 extern void profile_options_from_args(FunctionCallInfo fcinfo, int first,
 									  ProfileOptions *opts);
+extern char *profile_query_shape(const char *caller, const char *sql, Oid *types,
+								 int *ncols);
 extern ProfileRun *profile_run_create(const char *caller, const ProfileOptions *opts);
 extern void profile_run_read(ProfileRun *run, const char *sql, bool text_ids);
 extern void profile_run_add_state(ProfileRun *run, const char *customer_id, Datum state);
@@ -52,7 +57,6 @@ extern int32 profile_run_customers(const ProfileRun *run);
 extern const BehaviourState *profile_run_state(const ProfileRun *run, int32 c);
 extern Datum profile_run_customer_id(const ProfileRun *run, int32 c);
 extern TimestampTz profile_run_latest(const ProfileRun *run);
-extern TimestampTz profile_run_as_of(const ProfileRun *run);
 extern const char *profile_run_query_columns(const ProfileRun *run);
 extern uint64 profile_run_rows_read(const ProfileRun *run);
 

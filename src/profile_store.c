@@ -355,27 +355,14 @@ profile_profiles_create(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	{
-		InnerQuery *shape;
-		static const InnerColumn columns[7] = {
-			{"customer_id", INNER_KEY, false}, {"ordered_at", INNER_TIME, false},
-			{"amount", INNER_NUMBER, false}, {"category", INNER_KEY, false},
-			{"list_amount", INNER_NUMBER, true}, {"channel", INNER_KEY, true},
-			{"order_id", INNER_KEY, true}};
-		StringInfoData buf;
-
-		inner_query_check(CREATE_CALLER, query);
-		shape = inner_query_open(CREATE_CALLER, psprintf("SELECT * FROM (\n%s\n) AS q LIMIT 0", query),
-								 columns, lengthof(columns));
-		initStringInfo(&buf);
-		for (int c = 0; c < inner_query_ncolumns(shape); c++)
-			appendStringInfo(&buf, "%s%s", c > 0 ? ", " : "",
-							 format_type_be(inner_query_column_type(shape, c)));
-		inner_query_close(shape);
+		Oid			types[PROFILE_QUERY_COLUMNS];
+		int			ncols;
+		char	   *shape = profile_query_shape(CREATE_CALLER, query, types, &ncols);
 
 		memset(nulls, ' ', sizeof(nulls));
 		args[0] = CStringGetTextDatum(name);
 		args[1] = CStringGetTextDatum(query);
-		args[2] = CStringGetTextDatum(buf.data);
+		args[2] = CStringGetTextDatum(shape);
 		args[3] = TimestampTzGetDatum(opts.as_of);
 		nulls[3] = opts.has_as_of ? ' ' : 'n';
 		args[4] = Int32GetDatum(opts.period_days);
