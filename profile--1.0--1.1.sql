@@ -1,0 +1,8 @@
+-- profile--1.0--1.1.sql: what release 1.1 adds to 1.0
+--
+-- A fresh CREATE EXTENSION profile runs profile--1.0.sql and then this
+-- script; ALTER EXTENSION profile UPDATE runs this script alone.  Both must
+-- give the same catalog (test/upgrade.pl).  Released scripts are never
+-- edited: 1.2 will add profile--1.1--1.2.sql.
+
+\echo Use "ALTER EXTENSION profile UPDATE TO '1.1'" to load this file. \quit
