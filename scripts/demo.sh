@@ -4,19 +4,24 @@
 # Installs what is missing (apt-get, as root), builds and installs the
 # extension, starts a throw-away PostgreSQL 15 on 127.0.0.1 (stopped on
 # exit), generates a retail data set with planted structure, loads it and
-# runs the whole pipeline that exists so far, printing the results.
+# runs the whole pipeline that exists so far, printing the results.  Last,
+# it writes an HTML report of the results (scripts/report.py) and prints
+# its path and size.
 #
 # Usage: scripts/demo.sh [--customers N] [--days D] [--products P] [--seed S]
-#                        [--db CONNINFO]
+#                        [--db CONNINFO] [--report PATH]
 #   --db CONNINFO   use this database instead of a throw-away cluster.  The
 #                   extension must be installable there; the demo creates it
 #                   if missing and touches nothing but schema profile_demo
-#                   (dropped and recreated) and the models it names demo_*.
+#                   (dropped and recreated) and the models and segment
+#                   snapshots it names demo_*.
+#   --report PATH   where to write the report (default build/report.html)
 
+caller_dir=$PWD
 source "$(dirname "$0")/lib.sh"
 cd "$PROFILE_ROOT"
 
-customers=5000 days=730 products=500 seed=42 conninfo=""
+customers=5000 days=730 products=500 seed=42 conninfo="" report=$PROFILE_ROOT/build/report.html
 while [ $# -gt 0 ]; do
     case "$1" in
         --customers) customers=$2; shift 2 ;;
@@ -24,10 +29,12 @@ while [ $# -gt 0 ]; do
         --products) products=$2; shift 2 ;;
         --seed) seed=$2; shift 2 ;;
         --db) conninfo=$2; shift 2 ;;
-        -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --report) report=$2; shift 2 ;;
+        -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
+case "$report" in /*) ;; *) report=$caller_dir/$report ;; esac
 
 install_deps
 build_install ""
@@ -370,4 +377,40 @@ SQL
 
 say "model catalog"
 q -c "SELECT name, kind, format, created_at::date, created_by FROM profile.models ORDER BY name"
-say "done"
+
+say "HTML report: segments, score grid, clusters, CLV, rules, segment migration (scripts/report.py)"
+# the RFM segments 180 days before the end of the data (scored on the
+# orders before then) and at the end, kept as snapshots whose migration
+# matrix the report draws
+if [ "$(q -At -c "SELECT to_regprocedure('profile.segment_snapshot(text, text, timestamptz)') IS NOT NULL")" = t ]; then
+    q <<'SQL'
+SELECT * FROM profile.segment_snapshot('demo_rfm_2025_07_05',
+    $s$SELECT customer_id, segment FROM profile.rfm(
+           'SELECT o.customer_id, o.ordered_at, l.quantity * l.unit_price, o.order_id
+            FROM profile_demo.orders o JOIN profile_demo.order_lines l USING (order_id)
+            WHERE o.ordered_at < ''2025-07-05''', as_of => '2025-07-05')$s$,
+    taken_at => '2025-07-05');
+SELECT * FROM profile.segment_snapshot('demo_rfm_2026_01_01',
+    $s$SELECT customer_id, segment FROM profile.rfm(
+           'SELECT o.customer_id, o.ordered_at, l.quantity * l.unit_price, o.order_id
+            FROM profile_demo.orders o JOIN profile_demo.order_lines l USING (order_id)',
+           as_of => '2026-01-01')$s$,
+    taken_at => '2026-01-01');
+SQL
+else
+    echo "profile.segment_snapshot is not installed: the report's migration chart says so"
+fi
+mkdir -p "$(dirname "$report")"
+"$PROFILE_PYTHON" scripts/report.py --db "$conninfo" --out "$report" --title "Customer report (profile demo)" \
+    --orders 'SELECT o.customer_id, o.ordered_at, l.quantity * l.unit_price, o.order_id
+              FROM profile_demo.orders o JOIN profile_demo.order_lines l USING (order_id)' \
+    --rfm-model demo_rfm \
+    --kmeans-model demo_segments --features 'SELECT customer_id, features FROM profile_demo.customer_features' \
+    --feature-names recency_days,orders,spend \
+    --clv-model demo_clv \
+    --clv-customers 'SELECT customer_id, frequency, recency, t, monetary FROM profile_demo.clv_customers' \
+    --rules-model demo_cross_sell --items 'SELECT product_id, name FROM profile_demo.products' \
+    --rules-max-items 2 \
+    --migration demo_rfm_2025_07_05 demo_rfm_2026_01_01 >/dev/null
+report=$(cd "$(dirname "$report")" && pwd)/$(basename "$report")
+say "done; the report: $report ($(stat -c %s "$report") bytes)"

@@ -2,11 +2,13 @@
 #
 # Sourced, not run.  Provides:
 #   install_deps        apt-get what is missing (root), never starts a server
+#   install_optional    the same for packages a run can do without
 #   build_install       build the extension (and the data generator), install it
 #   start_cluster       a throw-away PostgreSQL 15 on 127.0.0.1 and a free port,
 #                       run as the postgres OS user, stopped by a trap on exit
 #   generate_retail     the deterministic retail data set, loaded by psql
-# and exports PGHOST/PGPORT/PGUSER for psql, pg_regress and pg_prove.
+# and exports PGHOST/PGPORT/PGUSER for psql, pg_regress and pg_prove, and
+# PROFILE_PYTHON for scripts/report.py.
 
 set -euo pipefail
 
@@ -22,7 +24,13 @@ PROFILE_PACKAGES=(
     postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap
     libtap-parser-sourcehandler-pgtap-perl perl
     liblapack-dev libblas-dev make gcc libc6-dev
+    python3 python3-psycopg2
 )
+# what the tests add: a browser to render the HTML report (test/report.pl),
+# installed when possible; without it that test skips
+PROFILE_TEST_PACKAGES=(chromium fonts-dejavu-core)
+# the Python that has python3-psycopg2 (Debian's, not one first on PATH)
+export PROFILE_PYTHON=${PROFILE_PYTHON:-/usr/bin/python3}
 
 say() { printf '\n==> %s\n' "$*"; }
 
@@ -50,6 +58,25 @@ install_deps() {
             /etc/postgresql-common/createcluster.conf
     fi
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# install_optional PACKAGE...: apt-get what is missing when root and
+# possible; says so and carries on when not
+install_optional() {
+    local missing=()
+    local p
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" -eq 0 ]; then
+        say "installing ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        if apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
+            return 0
+        fi
+    fi
+    echo "could not install ${missing[*]}: the tests that need them skip" >&2
 }
 
 # Build flags: warnings are errors in the test run (and so in CI)

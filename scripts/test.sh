@@ -16,6 +16,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$PROFILE_ROOT"
 
 install_deps
+install_optional "${PROFILE_TEST_PACKAGES[@]}"
 build_install "-Wall -Wextra -Werror -Wno-unused-parameter -DUSE_ASSERT_CHECKING"
 start_cluster
 
