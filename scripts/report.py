@@ -747,8 +747,11 @@ def main():
     kpis = []
     order = []
 
+    # the extension's settings exist once its library is loaded: a first
+    # call of one of its C functions loads it
+    db.one("SELECT profile.pca_project('{1}'::float8[], '{0}'::float8[], '{{1}}'::float8[])")
+
     def floor():
-        # the setting exists once the library is loaded (after the first call of a profile function)
         setting = db.one("SELECT pg_catalog.current_setting('profile.min_group_size', true)")[0]
         return max(int(setting) if setting else 1, args.min_group_size or 1)
 
