@@ -50,7 +50,6 @@ python3-psycopg2).  Runs in one read-only, repeatable-read transaction.
 """
 
 import argparse
-import datetime
 import html
 import math
 import os
@@ -651,8 +650,10 @@ def migration_chart(db, args, floor_arg, order):
     frm, to = args.migration
     rows = db.rows("""SELECT from_segment, to_segment, customers, share_of_from, share_of_to, suppressed
                       FROM profile.segment_migration(%s, %s, %s)""", (frm, to, floor_arg))
-    taken = dict(db.rows("""SELECT snapshot, max(taken_at)::date FROM profile.segment_snapshots
-                            WHERE snapshot IN (%s, %s) GROUP BY snapshot""", (frm, to)))
+    taken = {}
+    if db.one("SELECT pg_catalog.to_regclass('profile.segment_snapshots') IS NOT NULL")[0]:
+        taken = dict(db.rows("""SELECT snapshot, max(taken_at)::date FROM profile.segment_snapshots
+                                WHERE snapshot IN (%s, %s) GROUP BY snapshot""", (frm, to)))
     if not rows:
         return unavailable("migration", title, "migration: snapshots %s and %s hold no customers" % (frm, to), wide=True)
     pos = {s: i for i, s in enumerate(order)}
