@@ -295,16 +295,25 @@ def rfm_settings(db, args):
 
 def segments_chart(db, args, floor, rfm):
     as_of, bins, segment_map = rfm
-    rows = db.rows("""SELECT segment, customers, customer_share, revenue, revenue_share,
-                             avg_recency_days, avg_frequency, avg_monetary
-                      FROM profile.rfm_segment_summary(%s, %s, %s, %s)""",
-                   (args.orders, as_of, bins, segment_map))
+    columns = """segment, customers, customer_share, revenue, revenue_share,
+                 avg_recency_days, avg_frequency, avg_monetary"""
+    if db.has_function("profile.rfm_segment_summary(text, timestamptz, integer, text, integer)"):
+        # 1.1: the function applies the privacy floor itself
+        rows = db.rows("SELECT %s, suppressed FROM profile.rfm_segment_summary(%%s, %%s, %%s, %%s, %%s)" % columns,
+                       (args.orders, as_of, bins, segment_map, args.min_group_size))
+    else:
+        rows = db.rows("SELECT %s, customers < %%s FROM profile.rfm_segment_summary(%%s, %%s, %%s, %%s)" % columns,
+                       (floor, args.orders, as_of, bins, segment_map))
     if not rows:
         return unavailable("segments", "Segments", "segments: the orders query returned no customers"), []
-    rows.sort(key=lambda r: (-r[1], r[0] or ""))
+    # the suppressed last, without their figures
+    rows = [r if not r[8] and r[1] is not None else (r[0], None, None, None, None, None, None, None, True)
+            for r in rows]
+    rows.sort(key=lambda r: (r[8], -(r[1] or 0), r[0] or ""))
     names = [r[0] for r in rows]
+    shown = [r for r in rows if not r[8]]
     label_w, bar_w, row_h, top = 150, 310, 36, 44
-    vmax = max([r[2] for r in rows if r[1] >= floor] + [r[4] or 0 for r in rows if r[1] >= floor] + [0.1])
+    vmax = max([r[2] for r in shown] + [r[4] or 0 for r in shown] + [0.1])
     step = nice_step(vmax, 4)
     xmax = math.ceil(vmax / step - 1e-9) * step
     width, height = label_w + bar_w + 90, top + row_h * len(rows) + 44
@@ -323,11 +332,11 @@ def segments_chart(db, args, floor, rfm):
         t += step
     svg.line(x0, top - 6, x0, top + row_h * len(rows))
     svg.text(x0 + bar_w / 2, height - 6, "share of all customers and of all revenue (%)", "muted", "middle")
-    for i, (seg, customers, cshare, revenue, rshare, rec, freq, mon) in enumerate(rows):
+    for i, (seg, customers, cshare, revenue, rshare, rec, freq, mon, suppressed) in enumerate(rows):
         y = top + i * row_h
         svg.add('<g class="segment" data-segment="%s">' % esc(seg))
         svg.text(label_w - 8, y + row_h / 2 + 4, truncate(seg, 22), None, "end")
-        if customers < floor:
+        if suppressed:
             svg.rect(x0, y + 6, bar_w * 0.12, row_h - 12, SUPPRESSED_COLOUR, "bar suppressed",
                      ' data-segment="%s" data-suppressed="true"' % esc(seg))
             svg.text(x0 + bar_w * 0.12 + 6, y + row_h / 2 + 4, "suppressed", "muted")
@@ -343,7 +352,7 @@ def segments_chart(db, args, floor, rfm):
                      "%s: revenue %s (%s)" % (seg, fmt_int(revenue or 0), fmt_pct(rshare, 1)))
             svg.text(sx(rshare or 0) + 4, y + 5 + 2 * bh - 3, fmt_pct(rshare), "small")
         svg.add("</g>")
-    top_rev = max((r for r in rows if r[1] >= floor), key=lambda r: r[4] or 0, default=None)
+    top_rev = max(shown, key=lambda r: r[4] or 0, default=None)
     caption = "%d RFM segments (%s map, as of %s)" % (len(rows), segment_map, str(as_of)[:10] if as_of else "the latest order")
     if top_rev:
         caption += "; %s hold %s of the customers and %s of the revenue." % (
@@ -753,6 +762,8 @@ def main():
     db.one("SELECT profile.pca_project('{1}'::float8[], '{0}'::float8[], '{{1}}'::float8[])")
 
     def floor():
+        if db.has_function("profile.privacy_floor(integer)"):    # 1.1: the floor the functions apply
+            return db.one("SELECT profile.privacy_floor(%s)", (args.min_group_size,))[0]
         setting = db.one("SELECT pg_catalog.current_setting('profile.min_group_size', true)")[0]
         return max(int(setting) if setting else 1, args.min_group_size or 1)
 
