@@ -657,8 +657,13 @@ def migration_chart(db, args, floor_arg, order):
     if not db.has_function("profile.segment_migration(text, text, integer)"):
         return unavailable("migration", title, "migration: profile.segment_migration not available", wide=True)
     frm, to = args.migration
-    rows = db.rows("""SELECT from_segment, to_segment, customers, share_of_from, share_of_to, suppressed
-                      FROM profile.segment_migration(%s, %s, %s)""", (frm, to, floor_arg))
+    db.cur.execute("SAVEPOINT migration")
+    try:
+        rows = db.rows("""SELECT from_segment, to_segment, customers, share_of_from, share_of_to, suppressed
+                          FROM profile.segment_migration(%s, %s, %s)""", (frm, to, floor_arg))
+    except psycopg2.errors.UndefinedObject as e:    # no snapshot of that name
+        db.cur.execute("ROLLBACK TO SAVEPOINT migration")
+        return unavailable("migration", title, "migration: %s" % e.diag.message_primary, wide=True)
     taken = {}
     if db.one("SELECT pg_catalog.to_regclass('profile.segment_snapshots') IS NOT NULL")[0]:
         taken = dict(db.rows("""SELECT snapshot, max(taken_at)::date FROM profile.segment_snapshots
