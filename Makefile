@@ -38,12 +38,14 @@ OBJS = \
 	src/selftest.o \
 	src/profile_store.o \
 	src/tags.o
-DATA = $(wildcard $(EXTENSION)--*.sql)
+# $(srcdir): the scripts and tests are found from a VPATH build directory
+# too (Debian's pg_buildext builds in build-15/)
+DATA = $(notdir $(wildcard $(srcdir)/$(EXTENSION)--*.sql))
 
-REGRESS      = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+REGRESS      = $(patsubst $(srcdir)/sql/%.sql,%,$(sort $(wildcard $(srcdir)/sql/*.sql)))
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 # isolation tests (specs/ + expected/): models under concurrent retraining
-ISOLATION      = $(patsubst specs/%.spec,%,$(sort $(wildcard specs/*.spec)))
+ISOLATION      = $(patsubst $(srcdir)/specs/%.spec,%,$(sort $(wildcard $(srcdir)/specs/*.spec)))
 ISOLATION_OPTS = --load-extension=$(EXTENSION)
 
 PG_CPPFLAGS = -I$(srcdir)/src
@@ -55,6 +57,11 @@ EXTRA_CLEAN = build
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# A VPATH build writes its objects to src/ of the build directory
+ifdef VPATH
+$(shell mkdir -p src)
+endif
 
 # Headers every object depends on
 $(OBJS): src/profile.h src/prng.h
