@@ -6,3 +6,8 @@
 -- edited: 1.2 will add profile--1.1--1.2.sql.
 
 \echo Use "ALTER EXTENSION profile UPDATE TO '1.1'" to load this file. \quit
+
+-- pg_dump keeps the position of the identity sequence of profile.tag_rules
+-- (1.0 dumped the user rules but not it: a rule added after a restore took
+-- a rule_id a restored rule had)
+SELECT pg_catalog.pg_extension_config_dump('profile.tag_rules_rule_id_seq', '');
