@@ -6,8 +6,9 @@
 # CLV), a tag of its own, an action map entry and a stored profile, and
 # records what they answer.  After ALTER EXTENSION profile UPDATE:
 #   - extversion is the control file's default_version;
-#   - every row of every 1.0 extension table (its 1.0 columns) is unchanged,
-#     and the models answer exactly as before;
+#   - the user's rows (those pg_dump dumps) of every 1.0 extension table,
+#     by its 1.0 columns, are unchanged, and the models answer exactly as
+#     before; the shipped rows (presets) are a fresh install's;
 #   - the catalog equals a fresh install's in another database: functions
 #     (signature, result, labels, C symbol or SQL body, ACL), aggregates,
 #     relations, columns, constraints, triggers, types, comments, extension
@@ -154,7 +155,9 @@ is(psql($old, q{SELECT string_agg(kind, ',' ORDER BY kind) FROM profile.models W
    'clv,kmeans,rfm,rules', 'the 1.0 database has an RFM, a k-means, a rule and a CLV model');
 is(psql($old, q{SELECT count(*) > 0 FROM profile.rules WHERE model = 'upg_rules'}), 't', 'the rule model has rules');
 
-# Every row of the extension's tables, by the columns they have at 1.0
+# The rows of the extension's tables, by the columns they have at 1.0: the
+# user's (what pg_dump dumps: extcondition) and the shipped ones (presets,
+# built-in maps: the rest)
 my $ext_oid = q{(SELECT oid FROM pg_extension WHERE extname = 'profile')};
 my %table_columns = map { split /\t/, $_, 2 } split /\n/, psql($old, <<"SQL");
 SELECT c.oid::regclass::text || E'\\t' ||
@@ -167,13 +170,26 @@ WHERE d.refclassid = 'pg_extension'::regclass AND d.refobjid = $ext_oid AND d.de
 GROUP BY c.oid
 SQL
 cmp_ok(scalar keys %table_columns, '>=', 10, 'the 1.0 extension has its tables (' . join(', ', sort keys %table_columns) . ')');
+# the filter of a table's user rows: its extcondition (TRUE when empty,
+# FALSE for a table pg_dump does not dump)
+my %user_filter = map { $_ => 'false' } keys %table_columns;
+for (split /\n/, psql($old, qq{SELECT c::regclass::text || E'\\t' || cond
+                               FROM pg_extension, unnest(extconfig, extcondition) u(c, cond)
+                               WHERE extname = 'profile'})) {
+    my ($t, $cond) = split /\t/, $_, 2;
+    $cond //= '';
+    $cond =~ s/^\s*WHERE\s+//i;
+    $user_filter{$t} = $cond eq '' ? 'true' : "($cond)";
+}
 
-sub table_rows {
-    my ($db) = @_;
+# rows_of(DB, 'user' or 'shipped'): table => its count and rows as text
+sub rows_of {
+    my ($db, $which) = @_;
     my %rows;
     for my $t (sort keys %table_columns) {
+        my $where = $which eq 'user' ? $user_filter{$t} : "$user_filter{$t} IS NOT TRUE";
         $rows{$t} = psql($db, "SELECT count(*) || E'\\n' || coalesce(string_agg(r::text, E'\\n' ORDER BY r::text), '')
-                               FROM (SELECT $table_columns{$t} FROM $t) r");
+                               FROM (SELECT $table_columns{$t} FROM $t WHERE $where) r");
     }
     return \%rows;
 }
@@ -214,7 +230,10 @@ sub answers {
     return { map { $_ => psql($db, $answers{$_}) } keys %answers };
 }
 
-my $rows_10 = table_rows($old);
+my $rows_10 = rows_of($old, 'user');
+my $shipped_10 = rows_of($old, 'shipped');
+is_deeply([grep { $rows_10->{$_} =~ /^0\n/ } sort keys %table_columns], [],
+          'every table of 1.0 holds rows of the user\'s before the update');
 my $answers_10 = answers($old);
 for my $name (sort keys %answers) {
     isnt($answers_10->{$name}, '', "1.0 answers: $name");
@@ -229,9 +248,9 @@ psql($old, 'ALTER EXTENSION profile UPDATE');
 is(psql($old, q{SELECT extversion FROM pg_extension WHERE extname = 'profile'}), $default_version,
    "ALTER EXTENSION profile UPDATE brings 1.0 to $default_version");
 
-my $rows_up = table_rows($old);
+my $rows_up = rows_of($old, 'user');
 for my $t (sort keys %table_columns) {
-    is($rows_up->{$t}, $rows_10->{$t}, "after the update, $t keeps every row");
+    is($rows_up->{$t}, $rows_10->{$t}, "after the update, $t keeps the user's rows");
 }
 my $answers_up = answers($old);
 for my $name (sort keys %answers) {
@@ -352,6 +371,13 @@ for my $name (sort keys %catalog) {
         diag("only in a fresh install: $_") for grep { !$g{$_} } sort keys %w;
     }
 }
+# the shipped rows (presets, built-in segment maps) are the fresh install's:
+# what the update script changes in them, it changes alike
+my $shipped_fresh = rows_of($fresh, 'shipped');
+my $shipped_up = rows_of($old, 'shipped');
+for my $t (sort keys %table_columns) {
+    is($shipped_up->{$t}, $shipped_fresh->{$t}, "after the update, the shipped rows of $t are a fresh install's");
+}
 cmp_ok((psql($fresh, "SELECT count(*) FROM pg_proc WHERE pronamespace = $in_schema")), '>', 100,
        'the listings see the extension (over 100 functions)');
 
@@ -366,10 +392,12 @@ is(system("$bin/pg_restore", '--exit-on-error', '-d', $restored, $dumpfile), 0,
    'pg_restore into a fresh database succeeds');
 is(psql($restored, q{SELECT extversion FROM pg_extension WHERE extname = 'profile'}), $default_version,
    "the restored database has the extension at $default_version");
-my $rows_restored = table_rows($restored);
+my $rows_restored = rows_of($restored, 'user');
 for my $t (sort keys %table_columns) {
-    is($rows_restored->{$t}, $rows_10->{$t}, "restored, $t has the same rows");
+    is($rows_restored->{$t}, $rows_10->{$t}, "restored, $t has the user's rows");
 }
+my $shipped_restored = rows_of($restored, 'shipped');
+is_deeply($shipped_restored, $shipped_fresh, 'restored, the shipped rows are a fresh install\'s, each once');
 my $answers_restored = answers($restored);
 for my $name (sort keys %answers) {
     is($answers_restored->{$name}, $answers_10->{$name}, "restored, the same $name");
