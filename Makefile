@@ -81,3 +81,13 @@ prove:
 	pg_prove --ext .sql test/
 
 .PHONY: prove
+
+# PGXN release archive: profile-VERSION.zip (VERSION from META.json) of the
+# committed tree (git archive HEAD), every file under profile-VERSION/
+EXTVERSION = $(shell sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' $(srcdir)/META.json | head -n 1)
+DISTFILE ?= $(EXTENSION)-$(EXTVERSION).zip
+
+dist:
+	git -C $(srcdir) archive --format=zip --prefix=$(EXTENSION)-$(EXTVERSION)/ -o $(abspath $(DISTFILE)) HEAD
+
+.PHONY: dist
