@@ -28,8 +28,9 @@ PROFILE_PACKAGES=(
 )
 
 # What building the Debian package needs besides PROFILE_PACKAGES (debian/
-# control's Build-Depends): the scripts that build it add these
-PROFILE_DEB_PACKAGES=(debhelper dpkg-dev fakeroot postgresql-server-dev-all)
+# control's Build-Depends, and build-essential, which dpkg-buildpackage
+# always requires): the scripts that build it add these
+PROFILE_DEB_PACKAGES=(build-essential debhelper dpkg-dev fakeroot postgresql-server-dev-all)
 SYSTEM_PG_BIN=/usr/lib/postgresql/15/bin
 
 say() { printf '\n==> %s\n' "$*"; }
