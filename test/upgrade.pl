@@ -411,6 +411,7 @@ my $added = eval {
 };
 is($added, 't', 'restored, a tag rule added after the restore gets a new rule_id');
 
-unlink $dumpfile, "$tmp.sql";
 psql('postgres', "DROP DATABASE $_") for ($old, $fresh, $restored);
 done_testing();
+
+END { unlink "$tmp.sql", "$tmp.dump" }
