@@ -18,3 +18,8 @@ AS 'MODULE_PATHNAME', 'profile_progress'
 LANGUAGE c VOLATILE STRICT PARALLEL RESTRICTED SECURITY INVOKER;
 COMMENT ON FUNCTION profile.progress() IS
     'The long profile work of every backend (function, phase, units done, rows read); needs the library in shared_preload_libraries';
+
+-- pg_dump keeps the position of the identity sequence of profile.tag_rules
+-- (1.0 dumped the user rules but not it: a rule added after a restore took
+-- a rule_id a restored rule had)
+SELECT pg_catalog.pg_extension_config_dump('profile.tag_rules_rule_id_seq', '');
