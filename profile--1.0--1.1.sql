@@ -23,3 +23,16 @@ COMMENT ON FUNCTION profile.progress() IS
 -- (1.0 dumped the user rules but not it: a rule added after a restore took
 -- a rule_id a restored rule had)
 SELECT pg_catalog.pg_extension_config_dump('profile.tag_rules_rule_id_seq', '');
+
+-- Behaviour states are compressed with lz4 where the server has it: with
+-- pglz, compressing and decompressing them was most of a stored profile's
+-- build (2M order lines: 3.2 s of 7.0 s) and a third of its refresh
+DO $$
+BEGIN
+    IF EXISTS (SELECT FROM pg_catalog.pg_settings AS s
+               WHERE s.name OPERATOR(pg_catalog.=) 'default_toast_compression'
+                 AND 'lz4'::text OPERATOR(pg_catalog.=) ANY (s.enumvals)) THEN
+        ALTER TABLE profile.profile_states ALTER COLUMN behaviour SET COMPRESSION lz4;
+    END IF;
+END
+$$;
