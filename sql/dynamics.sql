@@ -435,7 +435,7 @@ SELECT n, name, dyn.try(sql) AS sqlstate FROM (VALUES
     (37, 'cohorts: text amount', $$SELECT * FROM profile.cohorts('SELECT 1, now(), ''1''::text')$$),
     (38, 'cohorts: integer ordered_at', $$SELECT * FROM profile.cohorts('SELECT 1, 2, 3')$$),
     (39, 'cohorts: NaN amount', $$SELECT * FROM profile.cohorts('SELECT 1, now(), ''NaN''::float8')$$),
-    (40, 'cohorts: Infinity amount', $$SELECT * FROM profile.cohorts('SELECT 1, now(), ''-Infinity''::numeric')$$),
+    (40, 'cohorts: -Infinity amount', $$SELECT * FROM profile.cohorts('VALUES (1, now(), 5.0), (1, now(), ''-Infinity''::numeric)')$$),
     (41, 'cohorts: infinite ordered_at', $$SELECT * FROM profile.cohorts('SELECT 1, ''infinity''::timestamptz, 1')$$),
     (42, 'cohorts: DML', $$SELECT * FROM profile.cohorts('DELETE FROM dyn.sales RETURNING customer_id, ordered_at, amount')$$),
     (43, 'cohorts: no rows', $$SELECT * FROM profile.cohorts('SELECT 1, now(), 1 WHERE false')$$),

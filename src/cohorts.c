@@ -29,7 +29,9 @@
  * a window, and groups by (cohort, month), so only one row per cell comes
  * back, through a read-only cursor.  Rows with a NULL customer_id,
  * ordered_at or amount are left out and counted in a NOTICE; NaN and
- * infinite amounts and infinite times are errors (22000).
+ * infinite amounts of the rows used, and infinite times, are errors
+ * (22000); a revenue out of range for double precision is 22003 (from
+ * PostgreSQL's float8 sum).
  *
  * The privacy floor (privacy.c): a cell is suppressed (figures NULL,
  * suppressed = true) when its cohort has fewer customers than the floor,
@@ -53,6 +55,7 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
+#include "utils/guc.h"
 #include "utils/datetime.h"
 #include "utils/memutils.h"
 
@@ -131,25 +134,22 @@ small_group(int64 count, int32 floor)
 /*
  * The query that folds the inner query's rows into one row per cell:
  * (no customer, cohort, month, active, with lines, revenue, lines,
- * amounts, non-finite amounts, customers whose first row this cell holds)
+ * amounts, customers whose first row this cell holds).  The amount is
+ * converted to float8 once per row, for the sum; a NaN or infinite amount
+ * makes its cell's revenue NaN or infinite, which is how it is noticed.
  */
 static char *
 cohorts_sql(const char *sql)
 {
 	return psprintf(
-		"WITH l AS (\n"
+		"WITH m AS (\n"
 		"    SELECT q.c1 AS customer_id,\n"
 		"           pg_catalog.date_trunc('month', q.c2::pg_catalog.timestamptz)::pg_catalog.date AS month,\n"
-		"           q.c3::pg_catalog.float8 AS amount\n"
-		"    FROM (\n%s\n) AS q(c1, c2, c3)),\n"
-		"m AS (\n"
-		"    SELECT l.customer_id, l.month, pg_catalog.count(*) AS lines,\n"
-		"           pg_catalog.count(l.amount) AS amounts,\n"
-		"           pg_catalog.count(*) FILTER (WHERE l.amount OPERATOR(pg_catalog.>=) 0::pg_catalog.float8) AS purchases,\n"
-		"           pg_catalog.count(*) FILTER (WHERE l.amount OPERATOR(pg_catalog.=)\n"
-		"               ANY ('{NaN,Infinity,-Infinity}'::pg_catalog.float8[])) AS nonfinite,\n"
-		"           pg_catalog.sum(l.amount) AS revenue\n"
-		"    FROM l GROUP BY l.customer_id, l.month),\n"
+		"           pg_catalog.count(*) AS lines, pg_catalog.count(q.c3) AS amounts,\n"
+		"           pg_catalog.count(*) FILTER (WHERE q.c3 OPERATOR(pg_catalog.>=) 0) AS purchases,\n"
+		"           pg_catalog.sum(q.c3::pg_catalog.float8) AS revenue\n"
+		"    FROM (\n%s\n) AS q(c1, c2, c3)\n"
+		"    GROUP BY 1, 2),\n"
 		"c AS (\n"
 		"    SELECT m.*,\n"
 		"           pg_catalog.min(m.month) FILTER (WHERE m.purchases OPERATOR(pg_catalog.>) 0) OVER w AS cohort,\n"
@@ -159,8 +159,8 @@ cohorts_sql(const char *sql)
 		"       pg_catalog.count(*) FILTER (WHERE c.purchases OPERATOR(pg_catalog.>) 0),\n"
 		"       pg_catalog.count(*) FILTER (WHERE c.amounts OPERATOR(pg_catalog.>) 0),\n"
 		"       pg_catalog.sum(c.revenue), pg_catalog.sum(c.lines), pg_catalog.sum(c.amounts),\n"
-		"       pg_catalog.sum(c.nonfinite),\n"
-		"       pg_catalog.count(*) FILTER (WHERE c.month IS NOT DISTINCT FROM c.first_month)\n"
+		"       pg_catalog.count(*) FILTER (WHERE c.month OPERATOR(pg_catalog.=) c.first_month\n"
+		"                                     OR (c.month IS NULL AND c.first_month IS NULL))\n"
 		"FROM c GROUP BY 1, 2, 3",
 		sql);
 }
@@ -199,6 +199,7 @@ profile_cohorts(PG_FUNCTION_ARGS)
 	Oid			types[lengthof(cohort_columns)];
 	SPIPlanPtr	plan;
 	Portal		portal;
+	int			guc_level;
 	CohortCell *cells = NULL;
 	Size		ncells = 0;
 	Size		capacity = 0;
@@ -220,6 +221,16 @@ profile_cohorts(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	budget_init(&budget, COHORTS_CALLER);
 
+	/*
+	 * The executor's sorts and hash tables may use the memory budget (as
+	 * work_mem, for this query only), as profile_run_read's do: below
+	 * work_mem's usual few MB they spill to disk.
+	 */
+	guc_level = NewGUCNestLevel();
+	(void) set_config_option("work_mem", psprintf("%d", profile_memory_budget_kb),
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("hash_mem_multiplier", "1", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	plan = SPI_prepare(cohorts_sql(sql), 0, NULL);
@@ -248,19 +259,12 @@ profile_cohorts(PG_FUNCTION_ARGS)
 			double		revenue = isnull ? 0.0 : DatumGetFloat8(revenue_d);
 			int64		lines = get_count(tuple, desc, 7);
 			int64		amounts = get_count(tuple, desc, 8);
-			int64		nonfinite = get_count(tuple, desc, 9);
-			int64		first_rows = get_count(tuple, desc, 10);
+			int64		first_rows = get_count(tuple, desc, 9);
 			int32		cohort_index,
 						month_index;
 			CohortCell *cell;
 
 			rows_read += lines;
-			if (nonfinite > 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_DATA_EXCEPTION),
-						 errmsg("amount must be a finite number"),
-						 errdetail(INT64_FORMAT " rows of the query given to %s have a NaN or infinite amount.",
-								   nonfinite, COHORTS_CALLER)));
 			if (no_customer)
 			{
 				skipped_no_customer += lines;
@@ -289,8 +293,13 @@ profile_cohorts(PG_FUNCTION_ARGS)
 			}
 			if (!isfinite(revenue))
 				ereport(ERROR,
-						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-						 errmsg("the revenue of a cohort month is out of range for double precision")));
+						(errcode(ERRCODE_DATA_EXCEPTION),
+						 errmsg("amount must be a finite number"),
+						 errdetail("The revenue of the customers of cohort %s in month %s is %s: "
+								   "the query given to %s has a NaN or infinite amount.",
+								   DatumGetCString(DirectFunctionCall1(date_out, cohort)),
+								   DatumGetCString(DirectFunctionCall1(date_out, month)),
+								   isnan(revenue) ? "NaN" : "infinite", COHORTS_CALLER)));
 			latest = Max(latest, month_index);
 			if (month_index - cohort_index > months)
 				continue;
@@ -316,6 +325,7 @@ profile_cohorts(PG_FUNCTION_ARGS)
 	}
 	SPI_cursor_close(portal);
 	SPI_finish();
+	AtEOXact_GUC(true, guc_level);
 	MemoryContextSwitchTo(callercxt);
 
 	if (skipped_no_customer + skipped_null + skipped_returns + no_purchase > 0)
