@@ -73,12 +73,28 @@ FROM profile.segment_migration('2026-01', '2026-02', min_group_size => 1);
 -- the same snapshot twice at floor 3: A (6) and B (3) shown, C (2) not
 SELECT segment, customers_before, stayed, suppressed FROM profile.segment_flows('2026-02', '2026-02');
 RESET profile.min_group_size;
--- a role that is not a superuser cannot lower (or raise) the setting
+-- a role that is not a superuser cannot lower (or raise) the setting; it
+-- may read snapshots and compare them, not take them without a grant
 CREATE ROLE dyn_dashboard;
+GRANT USAGE ON SCHEMA dyn TO dyn_dashboard;
+GRANT SELECT ON dyn.feb TO dyn_dashboard;
 SET ROLE dyn_dashboard;
 SET profile.min_group_size = 1;
 \echo :LAST_ERROR_SQLSTATE
+SELECT count(*) AS pairs FROM profile.segment_migration('2026-01', '2026-02');
+SELECT * FROM profile.segment_snapshot('dash', 'SELECT customer_id, segment FROM dyn.feb');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM profile.cohorts('SELECT customer_id, now(), 1 FROM dyn.jan');
+\echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
+GRANT INSERT, DELETE ON profile.segment_snapshots TO dyn_dashboard;
+SET ROLE dyn_dashboard;
+SELECT * FROM profile.segment_snapshot('dash', 'SELECT customer_id, segment FROM dyn.feb');
+DELETE FROM profile.segment_snapshots WHERE snapshot = 'dash';
+RESET ROLE;
+REVOKE ALL ON profile.segment_snapshots FROM dyn_dashboard;
+REVOKE ALL ON SCHEMA dyn FROM dyn_dashboard;
+REVOKE ALL ON dyn.feb FROM dyn_dashboard;
 DROP ROLE dyn_dashboard;
 
 -- ---- migration and flows against plain SQL, on generated snapshots ----
