@@ -23,6 +23,10 @@ PROFILE_PACKAGES=(
     libtap-parser-sourcehandler-pgtap-perl perl
     liblapack-dev libblas-dev make gcc libc6-dev
 )
+# and what the test command adds (scripts/test.sh): test/jdbc.pl runs the
+# README's dashboard queries as a BI tool does, through Java and the
+# PostgreSQL JDBC driver
+PROFILE_TEST_PACKAGES=(default-jdk-headless libpostgresql-jdbc-java)
 
 say() { printf '\n==> %s\n' "$*"; }
 
