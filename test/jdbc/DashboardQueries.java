@@ -67,6 +67,7 @@ public class DashboardQueries
 	static final String ROLE = "profile_jdbc_dashboard";
 	static final String SCHEMA = "retail";
 	static final int FLOOR = 10;		/* the README's profile.min_group_size */
+	static int floor = 1;				/* in effect for the role: FLOOR, or 1 without the setting */
 
 	/*
 	 * What a BI tool sees: per query, each column's label, java.sql.Types
@@ -478,6 +479,11 @@ public class DashboardQueries
 		PreparedStatement ps = prepare(name);
 		if (ps == null)
 			return;
+		/*
+		 * Every customer's scores by the tie-aware rule (1 + floor(5 x
+		 * customers strictly worse / customers)) and segment by the rf_grid
+		 * map's rows, in plain SQL
+		 */
 		String oracle =
 			"WITH p AS (SELECT o.customer_id, o.order_id, o.ordered_at, l.quantity * l.unit_price AS amount\n"
 			+ "           FROM orders o JOIN order_lines l USING (order_id)\n"
@@ -490,36 +496,56 @@ public class DashboardQueries
 			+ "s AS (SELECT monetary,\n"
 			+ "             1 + floor(5.0 * (rank() OVER (ORDER BY recency DESC) - 1) / count(*) OVER ()) AS r,\n"
 			+ "             1 + floor(5.0 * (rank() OVER (ORDER BY frequency) - 1) / count(*) OVER ()) AS f\n"
-			+ "      FROM c)\n"
-			+ "SELECT count(*) AS customers, sum(monetary)::float8 AS revenue,\n"
-			+ "       count(*) FILTER (WHERE r = 5 AND f >= 4) AS champions\n"
-			+ "FROM s";
+			+ "      FROM c),\n"
+			+ "g AS (SELECT s.monetary,\n"
+			+ "             (SELECT u.segment FROM profile.rfm_segment_rules u\n"
+			+ "              WHERE u.segment_map = 'rf_grid'\n"
+			+ "                AND s.r BETWEEN coalesce(u.r_min, 1) AND coalesce(u.r_max, 5)\n"
+			+ "                AND s.f BETWEEN coalesce(u.f_min, 1) AND coalesce(u.f_max, 5)\n"
+			+ "              ORDER BY u.priority LIMIT 1) AS segment\n"
+			+ "      FROM s)\n"
+			+ "SELECT segment, count(*) AS customers, sum(monetary)::float8 AS revenue,\n"
+			+ "       count(*)::float8 / sum(count(*)) OVER () AS share\n"
+			+ "FROM g GROUP BY segment ORDER BY segment";
 		for (String day : new String[] {"2025-07-01", "2026-01-01"})
 		{
+			String as = name + " as of " + day + ": ";
 			List<Map<String, Object>> r = run(name, ps, date(day));
 			SQLWarning w = ps.getWarnings();
 			preparedOnServerOnce(name);
-			Map<String, Object> o = query(dash, oracle, date(day), date(day)).get(0);
-			long customers = 0, champions = -1;
-			double revenue = 0, share = 0;
+			Map<String, Map<String, Object>> o = new LinkedHashMap<>();
+			for (Map<String, Object> row : query(dash, oracle, date(day), date(day)))
+				o.put((String) row.get("segment"), row);
+			List<String> got = new ArrayList<>(), want = new ArrayList<>();
+			boolean revenue = true, share = true, order = true;
+			Long previous = Long.MAX_VALUE;
 			for (Map<String, Object> row : r)
 			{
-				customers += lng(row.get("customers"));
-				revenue += dbl(row.get("revenue"));
-				share += dbl(row.get("customer_share"));
-				if ("Champions".equals(row.get("segment")))
-					champions = lng(row.get("customers"));
+				Object n = row.get("customers");
+				got.add(row.get("segment") + " " + n);
+				Map<String, Object> p = o.get(row.get("segment"));
+				if (n != null && p != null)
+				{
+					revenue &= Math.abs(dbl(row.get("revenue")) - dbl(p.get("revenue")))
+						<= 1e-9 * Math.abs(dbl(p.get("revenue")));
+					share &= Math.abs(dbl(row.get("customer_share")) - dbl(p.get("share"))) <= 1e-12;
+				}
+				/* suppressed groups (NULL) last, then by size */
+				order &= previous == null ? n == null : n == null || lng(n) <= previous;
+				previous = n == null ? null : lng(n);
 			}
-			ok(r.size() >= 5, name + " as of " + day + ": " + r.size() + " segments");
-			is(customers, lng(o.get("customers")),
-			   name + " as of " + day + ": segment sizes sum to the customers with a purchase before the day (plain SQL)");
-			near(revenue, dbl(o.get("revenue")), 1e-9,
-				 name + " as of " + day + ": revenue sums to those customers' net spend (plain SQL)");
-			is(champions, lng(o.get("champions")),
-			   name + " as of " + day + ": Champions = R 5 and F 4-5 by the tie-aware scores (plain SQL)");
-			near(share, 1.0, 1e-12, name + " as of " + day + ": customer shares sum to 1");
-			ok(w != null && w.getMessage().contains("left out"),
-			   name + " as of " + day + ": the NOTICE on guest rows arrives as an SQLWarning");
+			for (Map<String, Object> p : o.values())
+			{
+				long n = lng(p.get("customers"));
+				want.add(p.get("segment") + " " + (n < floor ? null : n));
+			}
+			got.sort(null);
+			want.sort(null);
+			is(got, want, as + "segments and sizes equal plain SQL (tie-aware scores, rf_grid's rules)"
+			   + (floor > 1 ? ", sizes under " + floor + " suppressed" : ""));
+			ok(revenue && share, as + "revenue and customer share of each segment (plain SQL)");
+			ok(order && r.size() == o.size(), as + "largest segments first");
+			ok(w != null && w.getMessage().contains("left out"), as + "the NOTICE on guest rows arrives as an SQLWarning");
 		}
 		ps.close();
 	}
@@ -728,8 +754,8 @@ public class DashboardQueries
 	static void segmentMigration() throws SQLException
 	{
 		String name = "segment_migration";
-		String[] rest = {"rows", "customers per pair from the stored snapshots (plain SQL)",
-			"groups under profile.min_group_size suppressed, others not",
+		String[] rest = {"rows", "the (from, to) pairs of the stored snapshots (plain SQL)",
+			"customers per pair (plain SQL); pairs under the floor suppressed",
 			"shares of the from segment (plain SQL)",
 			"an unknown snapshot raises SQLException 42704"};
 		PreparedStatement ps = prepare(name);
@@ -756,7 +782,7 @@ public class DashboardQueries
 			got.add(g.get("from_segment") + " -> " + g.get("to_segment"));
 			want.add(w.get("from_segment") + " -> " + w.get("to_segment"));
 			long n = lng(w.get("customers"));
-			boolean small = n < FLOOR;
+			boolean small = n < floor;
 			floorOk &= Boolean.valueOf(small).equals(g.get("suppressed"))
 				&& (small ? g.get("customers") == null : Objects.equals(g.get("customers"), n));
 			if (!small)
@@ -775,8 +801,8 @@ public class DashboardQueries
 	{
 		String name = "cohorts";
 		String[] rest = {"cohorts from the first cohort bound by setDate",
-			"customers per cohort: first purchase month (plain SQL)",
-			"groups under profile.min_group_size suppressed, others not",
+			"cells, cohort sizes and active customers equal plain SQL; cells under the floor suppressed",
+			"revenue per customer of the cells shown (plain SQL)",
 			"the same statement again with 3 months: months_since 0 to 3",
 			"months = -1 raises SQLException 22023"};
 		PreparedStatement ps = prepare(name);
@@ -791,25 +817,65 @@ public class DashboardQueries
 		for (Map<String, Object> row : r)
 			from &= !((java.sql.Date) row.get("cohort")).before(date("2024-07-01"));
 		ok(from, name + ": " + rest[0]);
+		/*
+		 * The cohort table in plain SQL: a purchase is a line with amount >= 0,
+		 * a customer's cohort the month of the first; lines of months before
+		 * it are left out; each cohort's months run to 12 or to the latest
+		 * month with a line.  A cell is suppressed when its cohort, its active
+		 * customers or its customers with a line number from 1 to floor - 1
+		 * (cohort: fewer than floor).
+		 */
 		List<Map<String, Object>> o = query(dash,
-			"SELECT date_trunc('month', min(o.ordered_at))::date AS cohort, count(*) AS customers\n"
-			+ "FROM orders o JOIN order_lines l USING (order_id)\n"
-			+ "WHERE o.customer_id IS NOT NULL\n"
-			+ "GROUP BY o.customer_id", new Object[0]);
-		Map<String, Long> plain = new LinkedHashMap<>();
-		for (Map<String, Object> row : o)
-			plain.merge(row.get("cohort").toString(), 1L, Long::sum);
-		boolean counts = true, floorOk = true;
+			"WITH l AS (SELECT o.customer_id AS c, date_trunc('month', o.ordered_at)::date AS m,\n"
+			+ "                  (l.quantity * l.unit_price)::float8 AS amount\n"
+			+ "           FROM orders o JOIN order_lines l USING (order_id) WHERE o.customer_id IS NOT NULL),\n"
+			+ "f AS (SELECT c, min(m) AS cohort FROM l WHERE amount >= 0 GROUP BY c),\n"
+			+ "k AS (SELECT f.cohort, l.c, l.amount,\n"
+			+ "             ((extract(year FROM l.m) - extract(year FROM f.cohort)) * 12\n"
+			+ "              + extract(month FROM l.m) - extract(month FROM f.cohort))::integer AS since\n"
+			+ "      FROM l JOIN f USING (c) WHERE l.m >= f.cohort),\n"
+			+ "latest AS (SELECT max(m) AS m FROM l JOIN f USING (c) WHERE l.m >= f.cohort),\n"
+			+ "sizes AS (SELECT cohort, count(*) AS n FROM f GROUP BY cohort),\n"
+			+ "cells AS (SELECT cohort, since, count(DISTINCT c) FILTER (WHERE amount >= 0) AS active,\n"
+			+ "                 count(DISTINCT c) AS with_lines, sum(amount) AS revenue\n"
+			+ "          FROM k GROUP BY cohort, since)\n"
+			+ "SELECT s.cohort, g.since, s.n, coalesce(x.active, 0) AS active, coalesce(x.revenue, 0) / s.n AS rpc,\n"
+			+ "       s.n < ? OR coalesce(x.active, 0) BETWEEN 1 AND ? - 1\n"
+			+ "                OR coalesce(x.with_lines, 0) BETWEEN 1 AND ? - 1 AS small\n"
+			+ "FROM sizes s CROSS JOIN latest\n"
+			+ "     CROSS JOIN LATERAL generate_series(0, least(12,\n"
+			+ "         ((extract(year FROM latest.m) - extract(year FROM s.cohort)) * 12\n"
+			+ "          + extract(month FROM latest.m) - extract(month FROM s.cohort))::integer)) g(since)\n"
+			+ "     LEFT JOIN cells x ON x.cohort = s.cohort AND x.since = g.since\n"
+			+ "WHERE s.cohort >= ?\n"
+			+ "ORDER BY 1, 2", floor, floor, floor, date("2024-07-01"));
+		List<String> got = new ArrayList<>(), want = new ArrayList<>();
+		boolean rpc = true;
 		for (Map<String, Object> row : r)
+			got.add(row.get("cohort") + " +" + row.get("months_since") + ": " + row.get("cohort_customers") + " "
+					+ row.get("active_customers") + (Boolean.TRUE.equals(row.get("suppressed")) ? " suppressed" : ""));
+		for (int i = 0; i < o.size(); i++)
 		{
-			Long n = plain.get(row.get("cohort").toString());
-			boolean small = n != null && n < FLOOR;
-			if (!small)
-				counts &= n != null && n.equals(row.get("cohort_customers"));
-			floorOk &= Boolean.valueOf(small).equals(row.get("suppressed"));
+			Map<String, Object> w = o.get(i);
+			boolean small = (Boolean) w.get("small");
+			want.add(w.get("cohort") + " +" + w.get("since") + ": " + (small ? null : w.get("n")) + " "
+					 + (small ? null : w.get("active")) + (small ? " suppressed" : ""));
+			if (!small && i < r.size())
+				rpc &= Math.abs(dbl(r.get(i).get("revenue_per_customer")) - dbl(w.get("rpc")))
+					<= 1e-9 * Math.max(1.0, Math.abs(dbl(w.get("rpc"))));
 		}
-		ok(counts, name + ": " + rest[1]);
-		ok(floorOk, name + ": " + rest[2]);
+		if (!ok(got.equals(want), name + ": " + rest[1]))
+		{
+			diag(got.size() + " cells, expected " + want.size());
+			for (int i = 0; i < Math.max(got.size(), want.size()); i++)
+				if (i >= got.size() || i >= want.size() || !got.get(i).equals(want.get(i)))
+				{
+					diag("first difference: got " + (i < got.size() ? got.get(i) : "-") + ", expected "
+						 + (i < want.size() ? want.get(i) : "-"));
+					break;
+				}
+		}
+		ok(rpc, name + ": " + rest[2]);
 		List<Map<String, Object>> three = run(name, ps, 3, date("2024-07-01"));
 		boolean range = !three.isEmpty();
 		for (Map<String, Object> row : three)
@@ -927,6 +993,11 @@ public class DashboardQueries
 				+ "       current_setting('search_path') AS sp").get(0);
 			is(who.get("u") + " " + who.get("ro") + " " + who.get("sp"), ROLE + " on " + SCHEMA,
 			   "the dashboard role connects read-only, with currentSchema as its search_path");
+
+			/* the privacy floor in effect, once the library is loaded (a C function called) */
+			Object set = scalar(dash, "SELECT current_setting('profile.min_group_size', true)\n"
+								+ "FROM (SELECT profile.kmeans_assign(?, ARRAY[1, 1, 1]::float8[])) loaded", SEGMENTS);
+			floor = set == null ? 1 : Integer.parseInt((String) set);
 
 			segmentSummary();
 			clusterProfiles();
