@@ -11,14 +11,16 @@
  * snapshots, and runs the README's dashboard role block with the role
  * renamed.  Then, connected as that role (prepareThreshold=1: every
  * statement is prepared on the server, as the tools do for repeated
- * queries; binary results), for each query it checks:
+ * queries), for each query it checks:
  *   - the README's "-- ?N type" lines against the parameter types the
  *     server infers (ParameterMetaData);
  *   - column names, java.sql.Types and type names (ResultSetMetaData)
  *     before execution (a describe, as tools do to build a form), after
  *     it, wrapped as Tableau wraps custom SQL, and as the README lists them;
  *   - that it ran as a server-side prepared statement (pg_prepared_statements);
- *   - rows and values against plain SQL through the same driver;
+ *   - rows and values against plain SQL through the same driver, with
+ *     the groups under the role's privacy floor (profile.min_group_size,
+ *     where the extension has it) suppressed;
  * and what a BI tool triggers: the same statement executed again with other
  * parameters, bad parameters (SQLException with the documented SQLSTATE,
  * the connection still usable), setMaxRows, and cursor mode (fetch size,
