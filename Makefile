@@ -37,6 +37,7 @@ OBJS = \
 	src/segment_map.o \
 	src/selftest.o \
 	src/profile_store.o \
+	src/progress.o \
 	src/tags.o
 DATA = $(wildcard $(EXTENSION)--*.sql)
 

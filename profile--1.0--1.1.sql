@@ -6,3 +6,15 @@
 -- edited: 1.2 will add profile--1.1--1.2.sql.
 
 \echo Use "ALTER EXTENSION profile UPDATE TO '1.1'" to load this file. \quit
+
+-- Progress of long work (src/progress.c)
+
+CREATE FUNCTION profile.progress(
+    OUT pid integer, OUT function text, OUT phase text, OUT done bigint, OUT total bigint,
+    OUT unit text, OUT rows_read bigint, OUT started_at timestamptz,
+    OUT phase_started_at timestamptz, OUT updated_at timestamptz)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'profile_progress'
+LANGUAGE c VOLATILE STRICT PARALLEL RESTRICTED SECURITY INVOKER;
+COMMENT ON FUNCTION profile.progress() IS
+    'The long profile work of every backend (function, phase, units done, rows read); needs the library in shared_preload_libraries';

@@ -1227,10 +1227,13 @@ profile_clv_bgnbd_fit_scan(PG_FUNCTION_ARGS)
 		elog(ERROR, "a BG/NBD pass could not be planned: %s", SPI_result_code_string(SPI_result));
 
 	/* a first pass counts the customers and gives the starting point */
+	progress_begin("profile.clv_bgnbd_fit_scan");
+	progress_phase("counting the customers (one pass)", NULL, 0);
 	if (!scan_pass(&scan, &start) || scan.last[0] == 0)
 	{
 		SPI_finish();
 		MemoryContextSwitchTo(cxt);
+		progress_end();
 		PG_RETURN_NULL();
 	}
 	scan.customers = scan.last[0];
@@ -1240,6 +1243,7 @@ profile_clv_bgnbd_fit_scan(PG_FUNCTION_ARGS)
 				(errmsg("profile.clv_bgnbd_fit_scan skipped %.0f rows with a NULL frequency, recency or t",
 						scan.last[1])));
 	bgnbd_start(scan.last[3] / scan.customers, scan.last[4] / scan.customers, theta);
+	progress_phase("Newton's method, one pass over the query per iteration", "iterations", max_iter);
 	clv_minimize(scan_objective, &scan, 4, true, theta, max_iter, CLV_GTOL, &result);
 
 	/* the log-likelihood at the result, without the penalty */
@@ -1253,6 +1257,7 @@ profile_clv_bgnbd_fit_scan(PG_FUNCTION_ARGS)
 	fit.penalizer = penalizer;
 	if (!result.converged)
 		warn_not_converged("BG/NBD", result.iterations, result.gradient_norm);
+	progress_end();
 	PG_RETURN_DATUM(clv_bgnbd_fit_datum(&fit, tupdesc));
 }
 

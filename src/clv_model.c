@@ -364,6 +364,7 @@ profile_clv_fit(PG_FUNCTION_ARGS)
 									ALLOCSET_DEFAULT_SIZES);
 	oldcxt = MemoryContextSwitchTo(workcxt);
 	budget_init(&budget, "profile.clv_fit");
+	progress_begin("profile.clv_fit");
 	read_fit_rows("profile.clv_fit", sql, &rows, &has_monetary, &budget);
 	if (rows.skipped > 0)
 		ereport(NOTICE,
@@ -380,14 +381,17 @@ profile_clv_fit(PG_FUNCTION_ARGS)
 		values[2] = Int64GetDatum(rows.skipped);
 		nulls[2] = false;
 		MemoryContextDelete(workcxt);
+		progress_end();
 		PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 	}
 
+	progress_phase("fitting BG/NBD (Newton's method)", "iterations", max_iter);
 	clv_bgnbd_fit_triples(rows.triples, rows.ntriples, false, penalizer, max_iter,
 						  &budget, &bg);
 	model.bg = bg.params;
 	if (has_monetary)
 	{
+		progress_phase("fitting Gamma-Gamma", "iterations", max_iter);
 		clv_gammagamma_fit_rows(rows.spend, rows.nspend, false, rows.excluded,
 								spend_penalizer, max_iter, &budget, &gg);
 		model.has_spend = true;
@@ -420,6 +424,7 @@ profile_clv_fit(PG_FUNCTION_ARGS)
 		for (int i = 9; i < 16; i++)
 			nulls[i] = true;
 	MemoryContextDelete(workcxt);
+	progress_end();
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 

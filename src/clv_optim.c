@@ -211,6 +211,7 @@ clv_minimize(ClvObjective fn, void *arg, int n, bool newton, double *theta,
 			result->converged = true;
 			break;
 		}
+		progress_done(iter + 1);	/* the caller names the phase */
 
 		/* direction: Newton's, -H g (BFGS), or steepest descent */
 		if (newton)

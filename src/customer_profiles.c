@@ -248,6 +248,7 @@ profile_run_read(ProfileRun *run, const char *sql, bool text_ids)
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	progress_phase("reading the query into per-customer states", "customers", 0);
 	for (;;)
 	{
 		SPI_cursor_fetch(portal, true, 1024);
@@ -292,6 +293,8 @@ profile_run_read(ProfileRun *run, const char *sql, bool text_ids)
 		}
 		SPI_freetuptable(SPI_tuptable);
 		CHECK_FOR_INTERRUPTS();
+		progress_done(run->nstates);
+		progress_rows(run->rows_read);
 	}
 	SPI_cursor_close(portal);
 	SPI_finish();
@@ -1026,12 +1029,16 @@ profile_run_compute(ProfileRun *run)
 	run->order = palloc(sizeof(int32) * max_groups);
 	run->days = palloc(sizeof(int32) * max_orders);
 	run->amounts = palloc(sizeof(double) * max_orders);
+	progress_phase("computing the profiles", "customers", n);
 	for (int32 c = 0; c < n; c++)
 	{
 		profile_compute(run, &run->models, c, run->as_of, run->period_days, &run->profiles[c],
 						run->order, run->days, run->amounts);
 		if ((c & 1023) == 0)
+		{
 			CHECK_FOR_INTERRUPTS();
+			progress_done(c);
+		}
 	}
 	resolve_thresholds(run, run->profiles, n, run->tags);
 }
@@ -1191,9 +1198,11 @@ profile_customer_profiles(PG_FUNCTION_ARGS)
 
 	check_arg_not_null(fcinfo, 0, "query");
 	profile_options_from_args(fcinfo, 1, &opts);
+	progress_begin("profile.customer_profiles");
 	run = profile_run_create("profile.customer_profiles", &opts);
 	profile_run_read(run, text_to_cstring(PG_GETARG_TEXT_PP(0)), false);
 	profile_run_compute(run);
 	profile_run_emit(run, fcinfo);
+	progress_end();
 	return (Datum) 0;
 }

@@ -346,7 +346,10 @@ itemset_table_add(ItemsetTable *table, const int32 *ranks, int size, int64 count
 
 	/* the miners' inner loops all end here: a good place to be cancelled */
 	if ((table->n & 4095) == 0)
+	{
 		CHECK_FOR_INTERRUPTS();
+		progress_done(table->n);
+	}
 	if (table->n >= table->limit)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -468,9 +471,13 @@ itemsets_mine(const char *caller, const char *sql, double min_support,
 	int32	   *by_value;
 
 	check_mining_parameters(min_support, min_count, max_len, max_itemsets);
+	progress_begin(caller);
 	if (strcmp(algorithm, "apriori-scan") == 0)
+	{
+		progress_phase("mining (apriori-scan)", "itemsets", max_itemsets);
 		result = apriori_scan_mine(caller, sql, min_support, min_count, max_len,
 								   max_itemsets, budget);
+	}
 	else if (strcmp(algorithm, "fpgrowth") == 0 || strcmp(algorithm, "apriori") == 0)
 	{
 		result = palloc0(sizeof(MiningResult));
@@ -480,6 +487,8 @@ itemsets_mine(const char *caller, const char *sql, double min_support,
 															  result->baskets->nbaskets),
 										   budget);
 		result->table = itemset_table_create(max_itemsets, budget);
+		progress_phase(algorithm[0] == 'f' ? "mining (fpgrowth)" : "mining (apriori)",
+					   "itemsets", max_itemsets);
 		if (algorithm[0] == 'f')
 			fpgrowth_mine(result->input, max_len, result->table, budget);
 		else
@@ -506,6 +515,7 @@ itemsets_mine(const char *caller, const char *sql, double min_support,
 	for (int32 v = 0; v < result->input->nitems; v++)
 		result->value_order[result->input->rank_of_item[by_value[v]]] = v;
 	pfree(by_value);
+	progress_end();
 	return result;
 }
 

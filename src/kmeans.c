@@ -500,6 +500,7 @@ lloyd(const double *points, int64 n, int d, int k, int max_iter, double tol,
 		int			empty = 0;
 
 		CHECK_FOR_INTERRUPTS();
+		progress_done(iter + 1);
 		assign_all(points, n, d, centroids, k, labels, work->distance);
 
 		memset(work->sums, 0, sizeof(double) * k * d);
@@ -686,6 +687,8 @@ kmeans_fit(double *points, int64 n, int d, const KmeansOptions *options,
 		else
 			kmeans_seed(points, n, d, k, (uint64) options->seed, r, centroids, budget);
 
+		progress_phase(psprintf("k = %d: Lloyd iterations, run %d of %d", k, r + 1, n_init),
+					   "iterations", options->max_iter);
 		inertia = lloyd(points, n, d, k, options->max_iter, tol, centroids, run_labels,
 						&work, &iterations, &converged);
 		if (inertia < model->inertia)

@@ -388,6 +388,7 @@ profile_kmeans_fit(PG_FUNCTION_ARGS)
 									ALLOCSET_DEFAULT_SIZES);
 	oldcxt = MemoryContextSwitchTo(workcxt);
 	budget_init(&budget, "profile.kmeans_fit");
+	progress_begin("profile.kmeans_fit");
 	points = read_matrix("profile.kmeans_fit", text_to_cstring(PG_GETARG_TEXT_PP(1)),
 						 &n, &d, &rows_read, &skipped, &budget);
 	if (skipped > 0)
@@ -408,7 +409,9 @@ profile_kmeans_fit(PG_FUNCTION_ARGS)
 		budget_reserve_array(&budget, n, sizeof(int32), "labels");
 		labels = palloc(sizeof(int32) * n);
 		model = kmeans_fit(points, n, d, &options, labels, &budget);
+		progress_phase("measuring the fit (silhouette)", NULL, 0);
 		fit_quality(points, n, d, labels, model->k, options.seed, false, &budget, &quality);
+		progress_phase("storing the model", NULL, 0);
 
 		model_json_begin(&params);
 		model_json_key(&params, "k");
@@ -471,6 +474,7 @@ profile_kmeans_fit(PG_FUNCTION_ARGS)
 		HeapTuple	tuple = heap_form_tuple(tupdesc, values, nulls);
 
 		MemoryContextDelete(workcxt);
+		progress_end();
 		PG_RETURN_DATUM(HeapTupleGetDatum(tuple));
 	}
 }
@@ -538,12 +542,14 @@ profile_kmeans_select_k(PG_FUNCTION_ARGS)
 									ALLOCSET_DEFAULT_SIZES);
 	oldcxt = MemoryContextSwitchTo(workcxt);
 	budget_init(&budget, "profile.kmeans_select_k");
+	progress_begin("profile.kmeans_select_k");
 	points = read_matrix("profile.kmeans_select_k", text_to_cstring(PG_GETARG_TEXT_PP(0)),
 						 &n, &d, &rows_read, &skipped, &budget);
 	if (n == 0)
 	{
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextDelete(workcxt);
+		progress_end();
 		return (Datum) 0;
 	}
 	budget_reserve(&budget, budget_mul(budget_mul(n, d, "k-means"), sizeof(double), "k-means"),
@@ -562,6 +568,7 @@ profile_kmeans_select_k(PG_FUNCTION_ARGS)
 		memcpy(work, points, sizeof(double) * n * d);
 		model = kmeans_fit(work, n, d, &options, labels, &budget);
 		inertia[i] = model->inertia;
+		progress_phase(psprintf("k = %d: measuring the fit", options.k), NULL, 0);
 		fit_quality(work, n, d, labels, model->k, options.seed, true, &budget, &quality[i]);
 		if (quality[i].has_silhouette && isfinite(quality[i].silhouette) &&
 			(best < 0 || quality[i].silhouette > best_silhouette ||
@@ -589,6 +596,7 @@ profile_kmeans_select_k(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	MemoryContextDelete(workcxt);
+	progress_end();
 	return (Datum) 0;
 }
 

@@ -587,8 +587,10 @@ profile_kmeans_fit_scan(PG_FUNCTION_ARGS)
 		elog(ERROR, "return type must be a row type");
 	tupdesc = BlessTupleDesc(tupdesc);
 	budget_init(&budget, "profile.kmeans_fit_scan");
+	progress_begin("profile.kmeans_fit_scan");
 
 	/* pass 1: scaling statistics (all rows), and a sample for seeding */
+	progress_phase("scaling statistics (one pass)", NULL, 0);
 	stats = run_pass("profile.kmeans_scaling_stats(q.f, $1)", sql, NULL,
 					 options.scaling == KMEANS_SCALE_LOG);
 	if (stats == NULL)
@@ -597,6 +599,7 @@ profile_kmeans_fit_scan(PG_FUNCTION_ARGS)
 			nulls[i] = true;
 		values[2] = Int64GetDatum(0);
 		nulls[2] = false;
+		progress_end();
 		PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 	}
 	stats = check_state(PointerGetDatum(stats), 2, "kmeans_scaling_stats");
@@ -697,6 +700,7 @@ profile_kmeans_fit_scan(PG_FUNCTION_ARGS)
 	/* Lloyd passes */
 	old = palloc(sizeof(double) * k * d);
 	model->converged = false;
+	progress_phase("Lloyd passes over the query", "passes", options.max_iter + 1);
 	for (model->iterations = 1; model->iterations <= options.max_iter + 1; model->iterations++)
 	{
 		ArrayType  *step;
@@ -706,6 +710,7 @@ profile_kmeans_fit_scan(PG_FUNCTION_ARGS)
 		int			next_far = 0;
 
 		CHECK_FOR_INTERRUPTS();
+		progress_done(model->iterations);
 		/* placeholders that make the value valid; the pass reads centroids */
 		model->n = k;
 		model->inertia = 0;
@@ -801,5 +806,6 @@ profile_kmeans_fit_scan(PG_FUNCTION_ARGS)
 		values[6] = PointerGetDatum(construct_array(sizes, k, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 		values[7] = Int32GetDatum(d);
 	}
+	progress_end();
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

@@ -28,6 +28,16 @@
 /* profile.memory_budget, in kilobytes */
 extern int	profile_memory_budget_kb;
 
+/* profile.progress and profile.progress_interval (milliseconds) */
+typedef enum ProgressMessages
+{
+	PROGRESS_MESSAGES_OFF,
+	PROGRESS_MESSAGES_NOTICE,
+	PROGRESS_MESSAGES_LOG
+} ProgressMessages;
+extern int	profile_progress_mode;
+extern int	profile_progress_interval_ms;
+
 #define PROFILE_DEFAULT_MEMORY_BUDGET_KB	(512 * 1024)	/* 512MB */
 
 /* ---- input checks (check.c) ---- */
@@ -84,6 +94,16 @@ extern void budget_reserve_array(MemoryBudget *budget, Size count,
 								 Size elemsize, const char *purpose);
 extern void budget_release(MemoryBudget *budget, Size bytes);
 extern Size budget_mul(Size a, Size b, const char *what);
+
+/* ---- progress of long work (progress.c) ---- */
+
+extern void progress_init(void);
+extern void progress_begin(const char *function);
+extern void progress_end(void);
+extern bool progress_active(void);
+extern void progress_phase(const char *phase, const char *unit, int64 total);
+extern void progress_done(int64 done);
+extern void progress_rows(int64 rows);
 
 /* ---- inner queries (query.c) ---- */
 

@@ -231,6 +231,7 @@ store_states(const char *name, ProfileRun *run)
 					   "VALUES ($1, $2, $3)", 3, argtypes);
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	progress_phase("writing the states", "customers", profile_run_customers(run));
 	for (int32 c = 0; c < profile_run_customers(run); c++)
 	{
 		Datum		args[3];
@@ -244,7 +245,10 @@ store_states(const char *name, ProfileRun *run)
 			elog(ERROR, "storing a behaviour state failed: %s", SPI_result_code_string(rc));
 		pfree(DatumGetPointer(args[2]));
 		if ((c & 255) == 0)
+		{
 			CHECK_FOR_INTERRUPTS();
+			progress_done(c);
+		}
 	}
 	SPI_freeplan(plan);
 }
@@ -261,6 +265,7 @@ rebuild_rows(const Definition *def, TimestampTz latest)
 	char		nulls[2] = {' ', latest == DT_NOBEGIN ? 'n' : ' '};
 	int64		n;
 
+	progress_phase("writing the profiles", NULL, 0);
 	exec_named("DELETE FROM profile.profiles WHERE profile OPERATOR(pg_catalog.=) $1",
 			   def->name, (Datum) 0, false, SPI_OK_DELETE);
 	if (SPI_execute_with_args("INSERT INTO profile.profiles "
@@ -346,6 +351,7 @@ profile_profiles_create(PG_FUNCTION_ARGS)
 	check_arg_not_null(fcinfo, 0, "name");
 	check_arg_not_null(fcinfo, 1, "query");
 	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	progress_begin(CREATE_CALLER);
 	query = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	check_profile_name(name);
 	profile_options_from_args(fcinfo, 2, &opts);
@@ -399,6 +405,7 @@ profile_profiles_create(PG_FUNCTION_ARGS)
 	n = rebuild_rows(&def, latest);
 	SPI_finish();
 	result = result_row(fcinfo, name, n, n, rows_read, &def, latest);
+	progress_end();
 	PG_RETURN_DATUM(result);
 }
 
@@ -424,6 +431,7 @@ profile_profiles_refresh(PG_FUNCTION_ARGS)
 	check_arg_not_null(fcinfo, 0, "name");
 	check_arg_not_null(fcinfo, 3, "rebuild");
 	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	progress_begin("profile.profiles_refresh");
 	full = PG_GETARG_BOOL(3);
 	if (!PG_ARGISNULL(1) && TIMESTAMP_NOT_FINITE(PG_GETARG_TIMESTAMPTZ(1)))
 		ereport(ERROR,
@@ -511,6 +519,7 @@ profile_profiles_refresh(PG_FUNCTION_ARGS)
 	PopActiveSnapshot();
 	SPI_finish();
 	result = result_row(fcinfo, name, n, recomputed, rows_read, &def, latest);
+	progress_end();
 	PG_RETURN_DATUM(result);
 }
 
@@ -533,6 +542,7 @@ profile_profiles_compute(PG_FUNCTION_ARGS)
 
 	check_arg_not_null(fcinfo, 0, "name");
 	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	progress_begin("profile.profiles_compute");
 	args[0] = CStringGetTextDatum(name);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -591,5 +601,6 @@ profile_profiles_compute(PG_FUNCTION_ARGS)
 
 	profile_run_compute(run);
 	profile_run_emit(run, fcinfo);
+	progress_end();
 	return (Datum) 0;
 }

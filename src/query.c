@@ -94,6 +94,7 @@ struct InnerQuery
 	BatchReceiver receiver;
 	uint64		rows_read;
 	bool		done;
+	bool		own_progress;	/* the query is all the work there is */
 };
 
 static bool batch_receive(TupleTableSlot *slot, DestReceiver *self);
@@ -306,6 +307,12 @@ inner_query_open(const char *caller, const char *sql,
 
 	query = palloc0(sizeof(InnerQuery));
 	query->caller = caller;
+	/* a reader's work is reported under its caller's name (progress.c) */
+	query->own_progress = !progress_active();
+	if (query->own_progress)
+		progress_begin(caller);
+	progress_rows(0);
+	progress_phase("reading the query", NULL, 0);
 	query->callercxt = callercxt;
 	query->batchcxt = AllocSetContextCreate(callercxt, "profile inner query batch",
 											ALLOCSET_DEFAULT_SIZES);
@@ -597,6 +604,7 @@ inner_query_fetch(InnerQuery *query)
 	if (nfetched == 0)
 		return NULL;
 	query->rows_read += nfetched;
+	progress_rows(query->rows_read);
 	return &query->batch;
 }
 
@@ -609,6 +617,8 @@ inner_query_close(InnerQuery *query)
 {
 	MemoryContext callercxt = query->callercxt;
 
+	if (query->own_progress)
+		progress_end();
 	SPI_cursor_close(query->portal);
 	if (SPI_finish() != SPI_OK_FINISH)
 		elog(ERROR, "SPI_finish failed");

@@ -555,6 +555,7 @@ rules_mine_from_args(FunctionCallInfo fcinfo, int base, const char *caller,
 			check_arg_not_null(fcinfo, base + i, names[i]);
 	rule_arguments_check(fcinfo, base + RULES_ARG_FIRST_RULE);
 
+	progress_begin(caller);
 	result = itemsets_mine(caller, text_to_cstring(PG_GETARG_TEXT_PP(base + RULES_ARG_QUERY)),
 						   PG_GETARG_FLOAT8(base + RULES_ARG_MIN_SUPPORT),
 						   PG_GETARG_INT64(base + RULES_ARG_MIN_COUNT),
@@ -562,7 +563,9 @@ rules_mine_from_args(FunctionCallInfo fcinfo, int base, const char *caller,
 						   text_to_cstring(PG_GETARG_TEXT_PP(base + RULES_ARG_ALGORITHM)),
 						   PG_GETARG_INT64(base + RULES_ARG_MAX_ITEMSETS), budget);
 	rule_options_from_args(&options, fcinfo, base + RULES_ARG_FIRST_RULE, result, budget);
+	progress_phase("generating rules", NULL, 0);
 	*rules_out = rules_generate(result, &options, budget);
+	progress_end();
 	return result;
 }
 
