@@ -39,12 +39,14 @@ OBJS = \
 	src/profile_store.o \
 	src/progress.o \
 	src/tags.o
-DATA = $(wildcard $(EXTENSION)--*.sql)
+# $(srcdir): the scripts and tests are found from a VPATH build directory
+# too (Debian's pg_buildext builds in build-15/)
+DATA = $(notdir $(wildcard $(srcdir)/$(EXTENSION)--*.sql))
 
-REGRESS      = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+REGRESS      = $(patsubst $(srcdir)/sql/%.sql,%,$(sort $(wildcard $(srcdir)/sql/*.sql)))
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 # isolation tests (specs/ + expected/): models under concurrent retraining
-ISOLATION      = $(patsubst specs/%.spec,%,$(sort $(wildcard specs/*.spec)))
+ISOLATION      = $(patsubst $(srcdir)/specs/%.spec,%,$(sort $(wildcard $(srcdir)/specs/*.spec)))
 ISOLATION_OPTS = --load-extension=$(EXTENSION)
 
 PG_CPPFLAGS = -I$(srcdir)/src
@@ -56,6 +58,11 @@ EXTRA_CLEAN = build
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# A VPATH build writes its objects to src/ of the build directory
+ifdef VPATH
+$(shell mkdir -p src)
+endif
 
 # Headers every object depends on
 $(OBJS): src/profile.h src/prng.h
@@ -75,3 +82,13 @@ prove:
 	pg_prove --ext .sql test/
 
 .PHONY: prove
+
+# PGXN release archive: profile-VERSION.zip (VERSION from META.json) of the
+# committed tree (git archive HEAD), every file under profile-VERSION/
+EXTVERSION = $(shell sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' $(srcdir)/META.json | head -n 1)
+DISTFILE ?= $(EXTENSION)-$(EXTVERSION).zip
+
+dist:
+	git -C $(srcdir) archive --format=zip --prefix=$(EXTENSION)-$(EXTVERSION)/ -o $(abspath $(DISTFILE)) HEAD
+
+.PHONY: dist

@@ -6,6 +6,9 @@
 #   start_cluster       a throw-away PostgreSQL 15 on 127.0.0.1 and a free port,
 #                       run as the postgres OS user, stopped by a trap on exit
 #   generate_retail     the deterministic retail data set, loaded by psql
+#   deb_stage           build the Debian package from a clean copy of the
+#                       tree, install it into the system PostgreSQL 15 and
+#                       run pg_regress against it (scripts/test.sh's last stage)
 # and exports PGHOST/PGPORT/PGUSER for psql, pg_regress and pg_prove.
 
 set -euo pipefail
@@ -27,6 +30,12 @@ PROFILE_PACKAGES=(
 # README's dashboard queries as a BI tool does, through Java and the
 # PostgreSQL JDBC driver
 PROFILE_TEST_PACKAGES=(default-jdk-headless libpostgresql-jdbc-java)
+
+# What building the Debian package needs besides PROFILE_PACKAGES (debian/
+# control's Build-Depends, and build-essential, which dpkg-buildpackage
+# always requires): the scripts that build it add these
+PROFILE_DEB_PACKAGES=(build-essential debhelper dpkg-dev fakeroot postgresql-server-dev-all)
+SYSTEM_PG_BIN=/usr/lib/postgresql/15/bin
 
 say() { printf '\n==> %s\n' "$*"; }
 
@@ -135,4 +144,98 @@ generate_retail() {
     shift 2
     "$PROFILE_ROOT/build/retailgen" --schema "$schema" "$@" |
         psql -X -q -v ON_ERROR_STOP=1 -d "$db" >/dev/null
+}
+
+# Why the Debian package stage cannot run here (nothing when it can).  The
+# package installs into the system PostgreSQL 15 only, with apt-get.
+deb_skip_reason() {
+    if [ "$(readlink -f "$PG_BIN")" != "$(readlink -f "$SYSTEM_PG_BIN")" ]; then
+        echo "skipped: PROFILE_PG_BIN=$PG_BIN is not the system PostgreSQL ($SYSTEM_PG_BIN), and the package installs into the system server only"
+    elif [ "$(id -u)" -ne 0 ]; then
+        echo "skipped: installing the package takes apt-get as root"
+    fi
+}
+
+# deb_build DIR: build postgresql-15-profile_VERSION_ARCH.deb in DIR from a
+# clean copy of the tree in DIR/profile-VERSION: the files git knows and the
+# untracked ones it does not ignore, as they are in the work tree (so
+# uncommitted changes are built too), or, outside a git checkout, the whole
+# tree less what make clean removes.  The build writes nothing into the work
+# tree or its parent.  Sets DEB_SRC and DEB_FILE; the log is DIR/build.log.
+deb_build() {
+    local dir=$1 version
+    version=$(cd "$PROFILE_ROOT" && dpkg-parsechangelog -S Version)
+    DEB_SRC=$dir/profile-$version
+    rm -rf "$DEB_SRC"
+    mkdir -p "$DEB_SRC"
+    if git -C "$PROFILE_ROOT" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+        (cd "$PROFILE_ROOT" && git ls-files -z --cached --others --exclude-standard |
+            while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
+            tar --null -T - -cf -) | tar -xf - -C "$DEB_SRC"
+    else
+        cp -a "$PROFILE_ROOT"/. "$DEB_SRC"
+        make -C "$DEB_SRC" -s PG_CONFIG="$SYSTEM_PG_BIN/pg_config" clean >/dev/null
+    fi
+    if ! (cd "$DEB_SRC" && dpkg-buildpackage -us -uc -b -j2) >"$dir/build.log" 2>&1; then
+        tail -n 40 "$dir/build.log"
+        echo "dpkg-buildpackage failed (log: $dir/build.log)" >&2
+        return 1
+    fi
+    DEB_FILE=$(ls "$dir"/postgresql-15-profile_"$version"_*.deb)
+}
+
+# deb_remove: remove the package if it is installed (its files go with it)
+deb_remove() {
+    if dpkg-query -W -f='${Status}' postgresql-15-profile 2>/dev/null | grep -q 'ok installed'; then
+        dpkg -r postgresql-15-profile >/dev/null
+    fi
+}
+
+# deb_stage LOG: the Debian package test, its output also in LOG.  Builds
+# the package (deb_build), installs it with apt-get into the system server
+# (which resolves its Depends; an installed profile package is removed first,
+# as apt would keep one of the same version), checks with dpkg --verify that
+# the server's files are the package's, and runs the sql/ suite (make
+# installcheck with the Makefile's REGRESS and REGRESS_OPTS, no isolation
+# tests) from the clean copy against the running cluster (PGHOST, PGPORT).
+# The package is removed at the end.  Returns non-zero when a step fails.
+deb_stage() {
+    local log=$1 dir rc
+    dir=$(mktemp -d /tmp/profile-deb.XXXXXX)
+    set +e
+    deb_stage_run "$dir" 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    set -e
+    rm -rf "$dir"
+    return "$rc"
+}
+
+deb_stage_run() {
+    local dir=$1 rc=0 t0=$SECONDS t1
+    echo "building the package from a clean copy in $dir"
+    deb_build "$dir" || return 1
+    t1=$SECONDS
+    echo "built in $((t1 - t0)) s:"
+    ls -l "$DEB_FILE"
+    echo "package: $(basename "$DEB_FILE"), $(stat -c %s "$DEB_FILE") bytes"
+    dpkg-deb -f "$DEB_FILE" Package Version Architecture Installed-Size Depends
+    deb_remove
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$DEB_FILE" >"$dir/apt.log" 2>&1 || rc=1
+    grep -E '^(Selecting|Setting up|E:)' "$dir/apt.log"
+    if [ "$rc" -ne 0 ] || ! dpkg --verify postgresql-15-profile; then
+        cat "$dir/apt.log"
+        echo "the package did not install"
+        deb_remove
+        return 1
+    fi
+    echo "installed: $(dpkg -L postgresql-15-profile | grep -cE '\.(so|sql|control)$') files (.so, .sql, .control) in $(dirname "$SYSTEM_PG_BIN") and /usr/share/postgresql/15, as packaged (dpkg --verify)"
+    echo "pg_regress against the installed package"
+    make -C "$DEB_SRC" -s installcheck PG_CONFIG="$SYSTEM_PG_BIN/pg_config" ISOLATION= || rc=1
+    if [ "$rc" -ne 0 ] && [ -f "$DEB_SRC/regression.diffs" ]; then
+        echo "== regression.diffs"
+        cat "$DEB_SRC/regression.diffs"
+    fi
+    deb_remove
+    echo "package build $((t1 - t0)) s, whole stage $((SECONDS - t0)) s"
+    return "$rc"
 }

@@ -112,7 +112,7 @@ SELECT profile_mtest.store('trained_by_trainer', 'allowed', NULL);
 RESET ROLE;
 SELECT name, created_by FROM profile.models WHERE name IN ('shared', 'trained_by_trainer') ORDER BY name;
 
--- the catalog table is registered for pg_dump
+-- the catalog tables (and the identity sequence of tag_rules) are registered for pg_dump
 SELECT c.relname, cfg.ext_condition
 FROM pg_extension e, unnest(e.extconfig) WITH ORDINALITY AS cfg_oid(oid, n)
 JOIN pg_class c ON c.oid = cfg_oid.oid
