@@ -26,6 +26,10 @@ PROFILE_PACKAGES=(
     libtap-parser-sourcehandler-pgtap-perl perl
     liblapack-dev libblas-dev make gcc libc6-dev
 )
+# and what the test command adds (scripts/test.sh): test/jdbc.pl runs the
+# README's dashboard queries as a BI tool does, through Java and the
+# PostgreSQL JDBC driver
+PROFILE_TEST_PACKAGES=(default-jdk-headless libpostgresql-jdbc-java)
 
 # What building the Debian package needs besides PROFILE_PACKAGES (debian/
 # control's Build-Depends, and build-essential, which dpkg-buildpackage
