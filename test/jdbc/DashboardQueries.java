@@ -84,7 +84,8 @@ public class DashboardQueries
 			{"segment", "VARCHAR", "text"}, {"customers", "BIGINT", "int8"},
 			{"customer_share", "DOUBLE", "float8"}, {"avg_recency_days", "DOUBLE", "float8"},
 			{"avg_frequency", "DOUBLE", "float8"}, {"avg_monetary", "DOUBLE", "float8"},
-			{"revenue", "DOUBLE", "float8"}, {"revenue_share", "DOUBLE", "float8"}});
+			{"revenue", "DOUBLE", "float8"}, {"revenue_share", "DOUBLE", "float8"},
+			{"suppressed", "BIT", "bool"}});
 		EXPECTED.put("cluster_profiles", new String[][] {
 			{"cluster", "INTEGER", "int4"}, {"label", "VARCHAR", "text"},
 			{"size", "BIGINT", "int8"}, {"share", "DOUBLE", "float8"},
@@ -529,12 +530,14 @@ public class DashboardQueries
 			for (Map<String, Object> row : query(dash, oracle, date(day), date(day)))
 				o.put((String) row.get("segment"), row);
 			List<String> got = new ArrayList<>(), want = new ArrayList<>();
-			boolean revenue = true, share = true, order = true;
+			boolean revenue = true, share = true, order = true, flagged = true;
 			Long previous = Long.MAX_VALUE;
 			for (Map<String, Object> row : r)
 			{
 				Object n = row.get("customers");
 				got.add(row.get("segment") + " " + n);
+				/* suppressed exactly where the figures are NULL */
+				flagged &= Boolean.valueOf(n == null).equals(row.get("suppressed"));
 				Map<String, Object> p = o.get(row.get("segment"));
 				if (n != null && p != null)
 				{
@@ -556,6 +559,7 @@ public class DashboardQueries
 			is(got, want, as + "segments and sizes equal plain SQL (tie-aware scores, rf_grid's rules)"
 			   + (floor > 1 ? ", sizes under " + floor + " suppressed" : ""));
 			ok(revenue && share, as + "revenue and customer share of each segment (plain SQL)");
+			ok(flagged, as + "suppressed is true exactly for the segments shown without figures");
 			ok(order && r.size() == o.size(), as + "largest segments first");
 		}
 		ps.close();
