@@ -366,6 +366,7 @@ extern void *model_get_by_arg(FunctionCallInfo fcinfo, int argno,
 							  const char *kind, int32 format,
 							  ModelDecodeFn decode);
 extern bool model_exists(const char *name);
+extern void catalog_check_name(const char *name, const char *kind);
 extern void model_check_name(const char *name);
 extern void model_cache_reset(void);
 extern int	model_cache_entries(void);

@@ -52,7 +52,6 @@
 #include "profile.h"
 
 #define SNAPSHOT_CALLER			"profile.segment_snapshot"
-#define SNAPSHOT_NAME_MAXLEN	63
 #define SNAPSHOT_BATCH_ROWS		8192
 #define SEGMENT_NONE			"(none)"
 
@@ -60,33 +59,6 @@ static const InnerColumn snapshot_columns[] = {
 	{"customer_id", INNER_KEY, false},
 	{"segment", INNER_KEY, false},
 };
-
-/*
- * A snapshot name: 1 to 63 letters, digits, '_', '.', '-' and ':', as a
- * model name ('2026-01', 'rfm:2026q1'), so it reads well in messages.
- */
-static void
-snapshot_check_name(const char *name)
-{
-	size_t		len = strlen(name);
-
-	if (len == 0 || len > SNAPSHOT_NAME_MAXLEN)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("snapshot name must have 1 to %d characters, not %zu",
-						SNAPSHOT_NAME_MAXLEN, len)));
-	for (const char *p = name; *p; p++)
-	{
-		unsigned char c = (unsigned char) *p;
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			  (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-' || c == ':'))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("snapshot name \"%s\" contains the character \"%c\"", name, c),
-					 errhint("Snapshot names use letters, digits and the characters _ . - : only.")));
-	}
-}
 
 /* Run a statement of the snapshot writer; SPI is connected */
 static void
@@ -150,7 +122,8 @@ profile_segment_snapshot(PG_FUNCTION_ARGS)
 	check_arg_not_null(fcinfo, 1, "query");
 	check_arg_not_null(fcinfo, 2, "taken_at");
 	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	snapshot_check_name(name);
+	/* as a model name ('2026-01', 'rfm:2026q1') */
+	catalog_check_name(name, "snapshot");
 	sql = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
