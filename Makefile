@@ -12,6 +12,7 @@ OBJS = \
 	src/clv_optim.o \
 	src/clv_predict.o \
 	src/clv_summary.o \
+	src/cohorts.o \
 	src/customer_profiles.o \
 	src/query.o \
 	src/model.o \
@@ -32,8 +33,10 @@ OBJS = \
 	src/metrics.o \
 	src/pca.o \
 	src/points.o \
+	src/privacy.o \
 	src/rfm.o \
 	src/rfm_summary.o \
+	src/segment_dynamics.o \
 	src/segment_map.o \
 	src/selftest.o \
 	src/profile_store.o \

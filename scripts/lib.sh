@@ -29,9 +29,13 @@ PROFILE_PACKAGES=(
     liblapack-dev libblas-dev make gcc libc6-dev
     python3 python3-psycopg2
 )
-# what the tests add: a browser to render the HTML report (test/report.pl),
-# installed when possible; without it that test skips
-PROFILE_TEST_PACKAGES=(chromium fonts-dejavu-core)
+# and what the test command adds (scripts/test.sh): test/jdbc.pl runs the
+# README's dashboard queries as a BI tool does, through Java and the
+# PostgreSQL JDBC driver
+PROFILE_TEST_PACKAGES=(default-jdk-headless libpostgresql-jdbc-java)
+# and, when it can: a browser to render the HTML report (test/report.pl,
+# which skips without it)
+PROFILE_BROWSER_PACKAGES=(chromium fonts-dejavu-core)
 # the Python that has python3-psycopg2 (Debian's, not one first on PATH)
 export PROFILE_PYTHON=${PROFILE_PYTHON:-/usr/bin/python3}
 

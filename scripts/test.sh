@@ -5,13 +5,15 @@
 # errors, installs, starts a throw-away cluster on 127.0.0.1, then runs
 #   1. pg_regress  (sql/ + expected/, make installcheck)
 #   2. isolation   (specs/ + expected/, pg_isolation_regress, make installcheck)
-#   3. TAP tests   (test/*.sql through pgTAP, test/*.pl through Perl)
+#   3. TAP tests   (test/*.sql through pgTAP, test/*.pl through Perl;
+#                   test/jdbc.pl compiles and runs a Java JDBC client)
 #   4. the Debian package: built from a clean copy of the tree with
 #      dpkg-buildpackage, installed into the system PostgreSQL 15 with
 #      apt-get, pg_regress (sql/) against it, removed (lib.sh's deb_stage);
 #      skipped, with the reason printed, when PROFILE_PG_BIN is another
 #      PostgreSQL or when not root
-# and prints their summaries and one line "N passed, N failed".  Exits
+# and prints their summaries and one line "N passed, N failed" (skipped TAP
+# tests count as neither and are counted on a line of their own).  Exits
 # non-zero when any test fails; prints regression.diffs when pg_regress or
 # pg_isolation_regress fails.
 #
@@ -20,10 +22,11 @@
 source "$(dirname "$0")/lib.sh"
 cd "$PROFILE_ROOT"
 
+PROFILE_PACKAGES+=("${PROFILE_TEST_PACKAGES[@]}")
 deb_skip=$(deb_skip_reason)
 [ -z "$deb_skip" ] && PROFILE_PACKAGES+=("${PROFILE_DEB_PACKAGES[@]}")
 install_deps
-install_optional "${PROFILE_TEST_PACKAGES[@]}"
+install_optional "${PROFILE_BROWSER_PACKAGES[@]}"
 build_install "-Wall -Wextra -Werror -Wno-unused-parameter -DUSE_ASSERT_CHECKING"
 start_cluster
 
@@ -88,8 +91,11 @@ if [ "$regress_rc" -ne 0 ] && [ "$regress_failed" -eq 0 ]; then regress_failed=1
 isolation_passed=$(grep -cE '^(ok|test|     ) .*\.\.\. ok' "$LOGDIR/isolation.log" || true)
 isolation_failed=$(grep -cE '\.\.\. FAILED' "$LOGDIR/isolation.log" || true)
 if [ "$isolation_rc" -ne 0 ] && [ "$isolation_failed" -eq 0 ]; then isolation_failed=1; fi
-tap_passed=$(grep -cE '^ok [0-9]' "$LOGDIR/tap.log" || true)
-# a TODO test (a known gap, named in its test) is neither passed nor failed
+# a skipped test (ok N # skip: what it needs is absent, the reason given)
+# and a TODO test (a known gap, named in its test) are neither passed nor
+# failed; skips are counted on their own
+tap_passed=$(grep -E '^ok [0-9]' "$LOGDIR/tap.log" | grep -vic '# skip' || true)
+tap_skipped=$(grep -E '^ok [0-9]' "$LOGDIR/tap.log" | grep -ic '# skip' || true)
 tap_failed=$(grep -E '^not ok [0-9]' "$LOGDIR/tap.log" | grep -vc '# TODO' || true)
 if [ "$tap_rc" -ne 0 ] && [ "$tap_failed" -eq 0 ]; then tap_failed=1; fi
 deb_passed=$(grep -cE '^(ok|test|     ) .*\.\.\. ok' "$LOGDIR/deb.log" || true)
@@ -112,6 +118,7 @@ else
     grep -E '^package build' "$LOGDIR/deb.log" | sed 's/^/ /' || true
 fi
 echo
+[ "$tap_skipped" -gt 0 ] && echo "TAP: $tap_skipped skipped (see the # skip lines above for why)"
 echo "$((regress_passed + isolation_passed + tap_passed + deb_passed)) passed, $((regress_failed + isolation_failed + tap_failed + deb_failed)) failed"
 
 [ "$regress_rc" -eq 0 ] && [ "$isolation_rc" -eq 0 ] && [ "$tap_rc" -eq 0 ] && [ "$deb_rc" -eq 0 ]

@@ -470,6 +470,8 @@ apriori_scan_mine(const char *caller, const char *sql, double min_support,
 
 	/* rank the frequent items */
 	input->min_count = itemsets_min_count(min_support, min_count, input->nbaskets);
+	if (input->nbaskets > 0)
+		input->min_count = privacy_min_count(caller, input->min_count);
 	order = palloc(((Size) nall + 1) * sizeof(int32));
 	input->rank_of_item = palloc(((Size) nall + 1) * sizeof(int32));
 	for (int32 id = 0; id < nall; id++)

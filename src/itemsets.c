@@ -480,12 +480,16 @@ itemsets_mine(const char *caller, const char *sql, double min_support,
 	}
 	else if (strcmp(algorithm, "fpgrowth") == 0 || strcmp(algorithm, "apriori") == 0)
 	{
+		int64		count;
+
 		result = palloc0(sizeof(MiningResult));
 		result->baskets = baskets_load(caller, sql, budget);
-		result->input = mining_input_build(result->baskets,
-										   itemsets_min_count(min_support, min_count,
-															  result->baskets->nbaskets),
-										   budget);
+		count = itemsets_min_count(min_support, min_count, result->baskets->nbaskets);
+
+		/* the privacy floor: nothing held by fewer baskets is produced */
+		if (result->baskets->nbaskets > 0)
+			count = privacy_min_count(caller, count);
+		result->input = mining_input_build(result->baskets, count, budget);
 		result->table = itemset_table_create(max_itemsets, budget);
 		progress_phase(algorithm[0] == 'f' ? "mining (fpgrowth)" : "mining (apriori)",
 					   "itemsets", max_itemsets);

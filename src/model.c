@@ -157,19 +157,20 @@ model_cache_loads(void)
 }
 
 /*
- * model_check_name: 1 to 63 characters among letters, digits, '_', '.',
- * '-' and ':', so that names read well in messages and never need quoting.
+ * catalog_check_name: a name of the catalog (a model, a snapshot): 1 to 63
+ * characters among letters, digits, '_', '.', '-' and ':', so that names
+ * read well in messages and never need quoting.  kind names it in messages.
  */
 void
-model_check_name(const char *name)
+catalog_check_name(const char *name, const char *kind)
 {
 	size_t		len = strlen(name);
 
 	if (len == 0 || len > MODEL_NAME_MAXLEN)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("model name must have 1 to %d characters, not %zu",
-						MODEL_NAME_MAXLEN, len)));
+				 errmsg("%s name must have 1 to %d characters, not %zu",
+						kind, MODEL_NAME_MAXLEN, len)));
 	for (const char *p = name; *p; p++)
 	{
 		unsigned char c = (unsigned char) *p;
@@ -178,9 +179,17 @@ model_check_name(const char *name)
 			  (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-' || c == ':'))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("model name \"%s\" contains the character \"%c\"", name, c),
-					 errhint("Model names use letters, digits and the characters _ . - : only.")));
+					 errmsg("%s name \"%s\" contains the character \"%c\"", kind, name, c),
+					 errhint("%c%s names use letters, digits and the characters _ . - : only.",
+							 pg_toupper((unsigned char) kind[0]), kind + 1)));
 	}
+}
+
+/* model_check_name: a model's name (catalog_check_name) */
+void
+model_check_name(const char *name)
+{
+	catalog_check_name(name, "model");
 }
 
 static void

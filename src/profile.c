@@ -3,12 +3,20 @@
  * profile.c
  *	  Module magic, initialisation and settings of the profile extension.
  *
- * Settings (all user-settable, like work_mem):
- *	  profile.memory_budget	the memory one training run may use (kB);
- *								see check.c for how it is enforced.
+ * Settings:
+ *	  profile.memory_budget	the memory one training run may use (kB),
+ *								user-settable like work_mem; see check.c
+ *								for how it is enforced.
  *	  profile.progress			off, notice or log: progress messages
  *	  profile.progress_interval	least time between two of them (ms);
- *								see progress.c.
+ *								user-settable; see progress.c.
+ *	  profile.min_group_size	the privacy floor: the fewest customers a
+ *								group of a shared output may have (segment
+ *								migration, cohorts, segment summaries;
+ *								the minimum count of itemsets and rules).
+ *								Superuser-only (PGC_SUSET), so that a
+ *								dashboard role cannot lower what ALTER
+ *								ROLE ... SET gave it; see privacy.c.
  *
  * IDENTIFICATION
  *	  src/profile.c
@@ -27,6 +35,7 @@
 PG_MODULE_MAGIC;
 
 int			profile_memory_budget_kb = PROFILE_DEFAULT_MEMORY_BUDGET_KB;
+int			profile_min_group_size = 1;
 
 static const struct config_enum_entry progress_options[] = {
 	{"off", PROGRESS_MESSAGES_OFF, false},
@@ -71,6 +80,20 @@ _PG_init(void)
 							3600 * 1000,
 							PGC_USERSET,
 							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("profile.min_group_size",
+							"Minimum number of customers in a group of a shared output.",
+							"Segment migration, flows, cohorts and segment summaries "
+							"show no figures for a group below it; itemsets and rules "
+							"supported by fewer baskets are not produced.  A function's "
+							"min_group_size argument can only raise it.",
+							&profile_min_group_size,
+							1,
+							1,
+							PROFILE_MAX_GROUP_SIZE,
+							PGC_SUSET,
+							0,
 							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("profile");

@@ -40,6 +40,11 @@ extern int	profile_progress_interval_ms;
 
 #define PROFILE_DEFAULT_MEMORY_BUDGET_KB	(512 * 1024)	/* 512MB */
 
+/* profile.min_group_size: the privacy floor of shared outputs (privacy.c) */
+extern int	profile_min_group_size;
+
+#define PROFILE_MAX_GROUP_SIZE	1000000
+
 /* ---- input checks (check.c) ---- */
 
 extern void check_finite(double value, const char *what);
@@ -145,11 +150,20 @@ extern InnerQuery *inner_query_open(const char *caller, const char *sql,
 									const InnerColumn *columns, int ncolumns);
 extern int	inner_query_ncolumns(InnerQuery *query);
 extern Oid	inner_query_column_type(InnerQuery *query, int column);
+extern int	inner_query_shape(const char *caller, const char *sql,
+							  const InnerColumn *columns, int ncolumns,
+							  Oid *types);
 extern const InnerBatch *inner_query_fetch(InnerQuery *query);
 extern uint64 inner_query_rows_read(InnerQuery *query);
 extern void inner_query_close(InnerQuery *query);
 
 #define INNER_QUERY_BATCH_ROWS	8192
+
+/* ---- the privacy floor (privacy.c) ---- */
+
+extern int32 privacy_floor(FunctionCallInfo fcinfo, int argno);
+extern int64 privacy_min_count(const char *caller, int64 min_count);
+extern int64 privacy_rule_floor(void);
 
 /* ---- RFM: per-customer summaries (rfm_summary.c) ---- */
 
@@ -352,6 +366,7 @@ extern void *model_get_by_arg(FunctionCallInfo fcinfo, int argno,
 							  const char *kind, int32 format,
 							  ModelDecodeFn decode);
 extern bool model_exists(const char *name);
+extern void catalog_check_name(const char *name, const char *kind);
 extern void model_check_name(const char *name);
 extern void model_cache_reset(void);
 extern int	model_cache_entries(void);

@@ -388,6 +388,30 @@ inner_query_open(const char *caller, const char *sql,
 	return query;
 }
 
+/*
+ * inner_query_shape: check a query that a caller will embed in a query of
+ * its own (SELECT ... FROM (<sql>) AS q(c1, ...) GROUP BY ...) as every
+ * inner query is checked (one SELECT: 22023; its columns by position:
+ * 42804), without reading a row.  The columns' base types go into types
+ * (ncolumns of room); returns how many columns the query has.
+ */
+int
+inner_query_shape(const char *caller, const char *sql,
+				  const InnerColumn *columns, int ncolumns, Oid *types)
+{
+	InnerQuery *shape;
+	int			n;
+
+	inner_query_check(caller, sql);
+	shape = inner_query_open(caller, psprintf("SELECT * FROM (\n%s\n) AS q LIMIT 0", sql),
+							 columns, ncolumns);
+	n = shape->ncolumns;
+	for (int c = 0; c < n; c++)
+		types[c] = getBaseType(shape->types[c]);
+	inner_query_close(shape);
+	return n;
+}
+
 int
 inner_query_ncolumns(InnerQuery *query)
 {

@@ -32,6 +32,11 @@
  * rarest antecedent item it holds; per-call state lives in scratch arrays of the model
  * stamped with a call number, so a call allocates nothing per rule.
  *
+ * The privacy floor (profile.min_group_size, privacy.c): recommendations
+ * and the rows of rules_model_rules leave out the stored rules held by
+ * fewer baskets than the floor of the session that reads them, so a model
+ * fitted under a lower floor shows no more than one fitted under it.
+ *
  * IDENTIFICATION
  *	  src/rules_model.c
  *
@@ -418,6 +423,7 @@ recommend_items(RuleModel *model, const int32 *basket, int nbasket, int n,
 	int32		ntouched = 0;
 	Recommendation *all;
 	int			nout;
+	int64		floor = privacy_rule_floor();
 
 	if (++model->call == 0)
 	{
@@ -443,6 +449,9 @@ recommend_items(RuleModel *model, const int32 *basket, int nbasket, int n,
 			double		score;
 			int32		c;
 
+			/* the privacy floor: a rule held by fewer baskets is not used */
+			if (model->count_ac[r] < floor)
+				continue;
 			for (int j = 0; j < model->na[r] && fires; j++)
 				fires = model->in_basket[items[j]] == model->call;
 			if (!fires)
@@ -700,6 +709,8 @@ profile_rules_model_rules(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	RuleModel  *model = rules_model_decode("(value)", PG_GETARG_BYTEA_PP(0));
+	int32		hidden = 0;
+	int64		floor = privacy_rule_floor();
 
 	InitMaterializedSRF(fcinfo, 0);
 	for (int32 r = 0; r < model->nrules; r++)
@@ -710,6 +721,12 @@ profile_rules_model_rules(PG_FUNCTION_ARGS)
 
 		if ((r & 1023) == 0)
 			CHECK_FOR_INTERRUPTS();
+		/* the privacy floor: a rule held by fewer baskets is not shown */
+		if (model->count_ac[r] < floor)
+		{
+			hidden++;
+			continue;
+		}
 		rule_measures(model->nbaskets, model->count_a[r], model->count_c[r],
 					  model->count_ac[r], m);
 		values[0] = Int32GetDatum(r + 1);
@@ -731,6 +748,10 @@ profile_rules_model_rules(PG_FUNCTION_ARGS)
 		values[16] = Int64GetDatum(model->count_ac[r]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
+	if (hidden > 0)
+		ereport(NOTICE,
+				(errmsg("%d of %d rules are held by fewer than " INT64_FORMAT " baskets and not shown (profile.min_group_size)",
+						hidden, model->nrules, floor)));
 	PG_RETURN_NULL();
 }
 

@@ -73,6 +73,8 @@ my @long = (
     ['profile.association_rules', q{SET profile.memory_budget = '4GB'; SELECT count(*) FROM profile.association_rules('SELECT b, i FROM generate_series(1, 2000) b, generate_series(1, 22) i', 0.5, 0, 32, max_itemsets => 1000000000000, max_rules => 1000000000000)}],
     ['profile.rules_fit', q{SET profile.memory_budget = '4GB'; SELECT * FROM profile.rules_fit('cancel_rules2', 'SELECT b, i FROM generate_series(1, 2000) b, generate_series(1, 22) i', 0.5, 0, 32, max_itemsets => 1000000000000, max_rules => 1000000000000)}],
     ['profile.recommend_customers', q{SELECT count(*) FROM profile.recommend_customers('setup_rules', 'SELECT customer_id, (amount)::int % 20 FROM sales')}],
+    ['profile.cohorts', q{SELECT count(*) FROM profile.cohorts('SELECT customer_id, ordered_at, amount FROM sales')}],
+    ['profile.segment_snapshot', q{SELECT * FROM profile.segment_snapshot('cancel_snapshot', 'SELECT order_id, customer_id % 7 FROM sales')}],
     ['profile.clv_bgnbd_simulate', q{SELECT count(*) FROM profile.clv_bgnbd_simulate(20000000, 0.5, 8, 0.8, 2.5, 30, 90)}],
 );
 
@@ -117,6 +119,9 @@ for my $case (@long) {
 
 is(`"$bin/psql" -X -q -A -t -d $db -c "SELECT count(*) FROM profile.models WHERE name LIKE 'cancel%'"` =~ s/\s+//gr,
    '0', 'no cancelled fit stored a model');
+
+is(`"$bin/psql" -X -q -A -t -d $db -c "SELECT count(*) FROM profile.segment_snapshots"` =~ s/\s+//gr,
+   '0', 'no cancelled snapshot stored a row');
 
 system("$bin/psql", '-X', '-q', '-d', 'postgres', '-c', "DROP DATABASE $db");
 done_testing();

@@ -1,6 +1,6 @@
 -- Catalogue facts of the installed extension: what DBAs rely on.
 BEGIN;
-SELECT plan(12);
+SELECT plan(17);
 
 SELECT has_schema('profile', 'schema profile exists');
 SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'profile'), false,
@@ -31,6 +31,17 @@ SELECT has_trigger('profile', 'models', 'models_changed', 'model changes invalid
 -- exist once it is loaded, which any profile function call does)
 LOAD 'profile';
 SELECT is(current_setting('profile.memory_budget'), '512MB', 'profile.memory_budget defaults to 512MB');
+SELECT is(current_setting('profile.min_group_size'), '1', 'profile.min_group_size defaults to 1 (no suppression)');
+SELECT is((SELECT context FROM pg_settings WHERE name = 'profile.min_group_size'), 'superuser',
+          'profile.min_group_size is superuser-only, so a dashboard role cannot lower it');
+
+-- segment snapshots (1.1)
+SELECT col_is_pk('profile', 'segment_snapshots', ARRAY['snapshot', 'customer_id'], 'one segment per customer and snapshot');
+SELECT ok((SELECT 'profile.segment_snapshots'::regclass::oid = ANY (extconfig) FROM pg_extension WHERE extname = 'profile'),
+          'profile.segment_snapshots is dumped by pg_dump');
+SELECT ok(has_table_privilege('public', 'profile.segment_snapshots', 'SELECT')
+          AND NOT has_table_privilege('public', 'profile.segment_snapshots', 'INSERT, UPDATE, DELETE, TRUNCATE'),
+          'PUBLIC may read segment snapshots, not write them');
 
 SELECT * FROM finish();
 ROLLBACK;

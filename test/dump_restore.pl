@@ -1,7 +1,7 @@
 #!/usr/bin/perl
 # pg_dump / pg_restore keeps user models: a model stored in one database
 # comes back identical in a fresh one, and is readable through the model
-# cache there.  Needs the running cluster of scripts/test.sh (PGHOST, PGPORT).
+# cache there.  Segment snapshots come back too.  Needs the running cluster of scripts/test.sh (PGHOST, PGPORT).
 use strict;
 use warnings;
 use Test::More;
@@ -54,6 +54,9 @@ SELECT profile.rules_fit('rules_dump',
 SELECT profile.clv_fit('clv_dump',
     'SELECT g, g % 5, CASE WHEN g % 5 = 0 THEN 0 ELSE 20 + g % 30 END, 60, 10 + g % 7 FROM generate_series(1, 200) g',
     penalizer => 0.01);
+-- two segment snapshots
+SELECT profile.segment_snapshot('snap-1', 'SELECT g, (g % 3)::text FROM generate_series(1, 30) g', '2025-06-30');
+SELECT profile.segment_snapshot('snap-2', 'SELECT g, (g % 4)::text FROM generate_series(5, 40) g', '2025-12-31');
 SQL
 
 my $listing = q{SELECT string_agg(concat_ws('|', name, kind, format, params, summary, encode(body, 'hex'), created_by), E'\n' ORDER BY name) FROM profile.models};
@@ -91,6 +94,10 @@ my %uses = (
     'the restored rule model lists the same rules' =>
         q{SELECT string_agg(concat_ws('|', rule, antecedent, consequent, support, confidence, lift), ',' ORDER BY rule)
           FROM profile.rules WHERE model = 'rules_dump'},
+    'the restored segment snapshots give the same migration matrix' =>
+        q{SELECT string_agg(concat_ws('|', from_segment, to_segment, customers, share_of_from, share_of_to), ','
+                            ORDER BY from_segment, to_segment)
+          FROM profile.segment_migration('snap-1', 'snap-2')},
     'the restored CLV model scores as the original' =>
         q{SELECT concat_ws('|', profile.clv_p_alive('clv_dump', 2, 10, 60),
                               profile.clv_expected_purchases('clv_dump', 2, 10, 60, 30),

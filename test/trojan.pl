@@ -99,6 +99,14 @@ my @runs = (
         SELECT count(*) FROM profile.recommend('trojan_rules', ARRAY['1', '2']);
         SELECT count(*) FROM profile.recommend_customers('trojan_rules', 'SELECT g % 40, (g % 7)::text FROM generate_series(1, 400) g');
         SELECT profile.itemset_counts(ARRAY[(g % 7)::text, (g % 5)::text], '{{1,2},{3,4}}') FROM generate_series(1, 50) g;}],
+    ['segment snapshots, migration, flows and cohorts, with a privacy floor', q{
+        SELECT customers FROM profile.segment_snapshot('trojan-1', 'SELECT g, (g % 3)::text FROM generate_series(1, 100) g');
+        SELECT customers FROM profile.segment_snapshot('trojan-2', 'SELECT g, (g % 4)::text FROM generate_series(20, 120) g');
+        SELECT count(*) FROM profile.segment_migration('trojan-1', 'trojan-2', 5);
+        SELECT count(*) FROM profile.segment_flows('trojan-1', 'trojan-2', 5);
+        SELECT count(*) FROM profile.cohorts('SELECT g % 30, timestamptz ''2025-01-01'' + g * interval ''1 day'', g % 11 - 2 FROM generate_series(1, 300) g', 6, 3);
+        SELECT count(*) FROM profile.rfm_segment_summary('SELECT g % 20, timestamptz ''2025-01-01'' + g * interval ''1 day'', g::numeric, g FROM generate_series(1, 200) g', '2026-01-01', min_group_size => 3);
+        DELETE FROM profile.segment_snapshots WHERE snapshot OPERATOR(pg_catalog.~~) 'trojan%';}],
 );
 for my $run (@runs) {
     my ($name, $sql) = @$run;
