@@ -319,6 +319,8 @@ say "customer profiles: behaviour, tags, models in one row per customer (profile
 q <<'SQL'
 -- one stored profile from the order lines, with the RFM, k-means and CLV
 -- models above; refreshed later by profile.profiles_refresh('demo')
+-- (the demo's own profile: made anew when the demo runs again with --db)
+DELETE FROM profile.profile_definitions WHERE name = 'demo';
 \timing on
 SELECT profile, profiles, rows_read, as_of_used
 FROM profile.profiles_create('demo',
@@ -378,7 +380,7 @@ SQL
 say "model catalog"
 q -c "SELECT name, kind, format, created_at::date, created_by FROM profile.models ORDER BY name"
 
-say "HTML report: segments, score grid, clusters, CLV, rules, segment migration (scripts/report.py)"
+say "segment dynamics and cohorts (profile.segment_*, profile.cohorts), then the HTML report (scripts/report.py)"
 # the RFM segments 180 days before the end of the data (scored on the
 # orders before then) and at the end, kept as snapshots whose migration
 # matrix the report draws
@@ -396,6 +398,22 @@ SELECT * FROM profile.segment_snapshot('demo_rfm_2026_01_01',
             FROM profile_demo.orders o JOIN profile_demo.order_lines l USING (order_id)',
            as_of => '2026-01-01')$s$,
     taken_at => '2026-01-01');
+-- where each segment's customers came from and went to in those six months
+SELECT segment, customers_before AS before, customers_after AS after, stayed, inflow, outflow,
+       net_change, round(retention::numeric, 2) AS retention
+FROM profile.segment_flows('demo_rfm_2025_07_05', 'demo_rfm_2026_01_01')
+ORDER BY customers_after DESC NULLS LAST;
+-- cohorts: customers by month of first purchase, the share still buying
+-- 1, 3, 6 and 12 months later, and revenue per cohort customer
+SELECT cohort, max(cohort_customers) AS customers,
+       round(max(retention) FILTER (WHERE months_since = 1)::numeric, 2) AS m1,
+       round(max(retention) FILTER (WHERE months_since = 3)::numeric, 2) AS m3,
+       round(max(retention) FILTER (WHERE months_since = 6)::numeric, 2) AS m6,
+       round(max(retention) FILTER (WHERE months_since = 12)::numeric, 2) AS m12,
+       round(sum(revenue_per_customer)::numeric) AS revenue_per_customer
+FROM profile.cohorts('SELECT o.customer_id, o.ordered_at, l.quantity * l.unit_price
+                      FROM profile_demo.orders o JOIN profile_demo.order_lines l USING (order_id)')
+GROUP BY cohort ORDER BY cohort LIMIT 12;
 SQL
 else
     echo "profile.segment_snapshot is not installed: the report's migration chart says so"
