@@ -28,6 +28,8 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "nodes/value.h"
+#include "parser/parse_func.h"
 #include "utils/array.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
@@ -200,6 +202,27 @@ order_cast(Oid typid)
 }
 
 /*
+ * The quantity column needs the aggregate's 1.1 forms: a database whose
+ * extension is still at 1.0 (the 1.1 module, not yet ALTER EXTENSION
+ * UPDATE) has none, and would otherwise fail on a function not found.
+ */
+static void
+check_quantity_forms(const char *caller)
+{
+	Oid			argtypes[8] = {BYTEAOID, TIMESTAMPTZOID, FLOAT8OID, TEXTOID, FLOAT8OID,
+	TEXTOID, INT8OID, FLOAT8OID};
+
+	if (!OidIsValid(LookupFuncName(list_make2(makeString("profile"),
+											  makeString("behaviour_transfn")),
+								   lengthof(argtypes), argtypes, true)))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the quantity column of the query given to %s needs extension profile 1.1",
+						caller),
+				 errhint("Update the extension: ALTER EXTENSION profile UPDATE.")));
+}
+
+/*
  * profile_run_read: the customers' states from a query (the columns of
  * profile.customer_profiles).  The query runs inside
  *   SELECT c1, profile.behaviour(c2, c3, c4 [, c5 [, c6 [, c7 [, c8]]]])
@@ -224,6 +247,8 @@ profile_run_read(ProfileRun *run, const char *sql, bool text_ids)
 	int			guc_level;
 
 	run->query_columns = profile_query_shape(run->caller, sql, types, &ncols);
+	if (ncols >= 8)
+		check_quantity_forms(run->caller);
 
 	kind = text_ids ? ITEM_TEXT : item_kind_of_type(types[0], &ok);
 	if (text_ids)
