@@ -336,3 +336,66 @@ CREATE FUNCTION profile.audience_summary(
 
 COMMENT ON FUNCTION profile.audience_summary(text, text[], text[], text[], integer) IS
     'Size, revenue share and average CLV of an audience per suggested action; groups under the larger of min_customers and profile.min_group_size are suppressed (NULL figures, suppressed = true)';
+
+-- Unit prices (behaviour.c, customer_profiles.c): an optional quantity
+-- column after order_id.  profile.behaviour gets two forms with it (order
+-- ids bigint or text); their states are format 2 (units per category),
+-- states without it stay format 1, as 1.0 wrote them.  The price percentile
+-- ranks mean unit prices when the quantity is given.
+
+CREATE FUNCTION profile.behaviour_transfn(bytea, timestamptz, double precision, text,
+                                          double precision, text, bigint, double precision)
+    RETURNS bytea
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_behaviour_transfn';
+
+CREATE FUNCTION profile.behaviour_transfn(bytea, timestamptz, double precision, text,
+                                          double precision, text, text, double precision)
+    RETURNS bytea
+    LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_behaviour_transfn';
+
+COMMENT ON FUNCTION profile.behaviour_transfn(bytea, timestamptz, double precision, text, double precision, text, bigint, double precision) IS
+    'Internal: transition function of profile.behaviour';
+COMMENT ON FUNCTION profile.behaviour_transfn(bytea, timestamptz, double precision, text, double precision, text, text, double precision) IS
+    'Internal: transition function of profile.behaviour';
+
+CREATE AGGREGATE profile.behaviour(ordered_at timestamptz, amount double precision, category text,
+                                   list_amount double precision, channel text, order_id bigint,
+                                   quantity double precision) (
+    SFUNC = profile.behaviour_transfn,
+    STYPE = bytea,
+    SSPACE = 2048,
+    COMBINEFUNC = profile.behaviour_combinefn,
+    FINALFUNC = profile.behaviour_finalfn,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE profile.behaviour(ordered_at timestamptz, amount double precision, category text,
+                                   list_amount double precision, channel text, order_id text,
+                                   quantity double precision) (
+    SFUNC = profile.behaviour_transfn,
+    STYPE = bytea,
+    SSPACE = 2048,
+    COMBINEFUNC = profile.behaviour_combinefn,
+    FINALFUNC = profile.behaviour_finalfn,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE profile.behaviour(timestamptz, double precision, text, double precision, text, bigint, double precision) IS
+    'A customer''s behaviour from order lines with list amounts, channels, order ids and quantities (unit prices)';
+COMMENT ON AGGREGATE profile.behaviour(timestamptz, double precision, text, double precision, text, text, double precision) IS
+    'A customer''s behaviour from order lines with list amounts, channels, order ids and quantities (unit prices)';
+
+CREATE FUNCTION profile.behaviour_categories(behaviour bytea,
+    OUT category text, OUT lines bigint, OUT spend double precision,
+    OUT units double precision, OUT unit_price double precision)
+    RETURNS SETOF record
+    LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'profile_behaviour_categories';
+
+COMMENT ON FUNCTION profile.behaviour_categories(bytea) IS
+    'The categories of a profile.behaviour state by spend: lines, spend, and with quantities the units and the mean unit price';
+
+COMMENT ON FUNCTION profile.customer_profiles(text, timestamptz, integer, text, text, text[], text, integer, double precision, text[]) IS
+    'One row per customer of a query (customer_id, ordered_at, amount, category [, list_amount [, channel [, order_id [, quantity]]]]): behaviour, population-relative features, model scores and tags';

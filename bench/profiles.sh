@@ -5,14 +5,16 @@
 # Installs what is missing (apt-get, as root), builds and installs the
 # extension, starts a throw-away PostgreSQL 15 on 127.0.0.1 (stopped on
 # exit), generates retail data and flattens it into one table
-#   lines(customer_id, order_id, ordered_at, amount, category, list_amount, channel)
+#   lines(customer_id, order_id, ordered_at, amount, category, list_amount, channel,
+#         quantity)
 # (indexed on customer_id and ordered_at), then times, interleaved, with
 # the median of --repeat rounds:
 #
 #   profile  SELECT count(*) FROM profile.customer_profiles('SELECT ... FROM lines')
 #   hand     the same main features in plain SQL: per order, per customer
 #            and per category GROUP BYs with FILTER clauses; windows for the
-#            population shares (affinity) and percent_rank (price tier)
+#            population shares (affinity) and percent_rank of the mean unit
+#            price (price tier)
 #   floor    SELECT customer_id, sum(amount), count(*) FROM lines GROUP BY 1
 #
 # and, on a stored profile of the same rows: 1% of the customers get a new
@@ -57,7 +59,7 @@ generate_retail profile_bench retail --customers "$customers" --seed 42
 q <<'SQL'
 CREATE TABLE lines AS
 SELECT o.customer_id, o.order_id, o.ordered_at, (l.quantity * l.unit_price)::float8 AS amount,
-       p.category, (l.quantity * l.list_price)::float8 AS list_amount, o.channel
+       p.category, (l.quantity * l.list_price)::float8 AS list_amount, o.channel, l.quantity
 FROM retail.orders o JOIN retail.order_lines l USING (order_id) JOIN retail.products p USING (product_id)
 WHERE o.customer_id IS NOT NULL
 ORDER BY o.order_id, l.line_no;
@@ -68,7 +70,7 @@ SELECT count(*) AS lines, count(DISTINCT customer_id) AS customers FROM lines;
 SQL
 
 profile_sql="SELECT count(*) FROM profile.customer_profiles(
-  'SELECT customer_id, ordered_at, amount, category, list_amount, channel, order_id FROM lines')"
+  'SELECT customer_id, ordered_at, amount, category, list_amount, channel, order_id, quantity FROM lines')"
 hand_sql=$(cat <<'SQL'
 WITH ord AS (
   SELECT customer_id, order_id, min(ordered_at) AS at,
@@ -96,7 +98,7 @@ per_line AS (
          count(DISTINCT channel) > 1 AS cross_channel
   FROM lines GROUP BY customer_id),
 cat AS (
-  SELECT customer_id, category, sum(amount) AS s, avg(amount) AS mean_price
+  SELECT customer_id, category, sum(amount) AS s, sum(amount) / sum(quantity) AS mean_price
   FROM lines WHERE amount >= 0 GROUP BY customer_id, category),
 cat_rel AS (
   SELECT customer_id, category, s,
@@ -144,14 +146,14 @@ pm=$(printf '%s\n' "${p[@]}" | median); hm=$(printf '%s\n' "${h[@]}" | median); 
 
 say "stored profile: refresh after 1% of customers order again vs full rebuild"
 q -At -c "SELECT profiles FROM profile.profiles_create('bench',
-  'SELECT customer_id, ordered_at, amount, category, list_amount, channel, order_id FROM lines')" >/dev/null
+  'SELECT customer_id, ordered_at, amount, category, list_amount, channel, order_id, quantity FROM lines')" >/dev/null
 r=() b=()
 for ((i = 1; i <= repeat; i++)); do
     # 1% of the customers, a different 1% each round, order once more after the latest line
     q <<SQL
 INSERT INTO lines
 SELECT c.customer_id, 900000000 + $i * 1000000 + c.customer_id, t.latest + interval '1 hour',
-       12.5, 'grocery', 14.0, 'web'
+       12.5, 'grocery', 14.0, 'web', 5
 FROM (SELECT DISTINCT customer_id FROM lines WHERE customer_id % 100 = $i) c,
      (SELECT max(ordered_at) AS latest FROM lines) t;
 ANALYZE lines;

@@ -318,14 +318,16 @@ SQL
 say "customer profiles: behaviour, tags, models in one row per customer (profile.profiles_*)"
 q <<'SQL'
 -- one stored profile from the order lines, with the RFM, k-means and CLV
--- models above; refreshed later by profile.profiles_refresh('demo')
--- (the demo's own profile: made anew when the demo runs again with --db)
+-- models above; refreshed later by profile.profiles_refresh('demo').  The
+-- last column, the quantity, makes price_percentile (and premium_buyer)
+-- rank unit prices rather than line amounts.  The demo's own profile is
+-- made anew when the demo runs again with --db
 DELETE FROM profile.profile_definitions WHERE name = 'demo';
 \timing on
 SELECT profile, profiles, rows_read, as_of_used
 FROM profile.profiles_create('demo',
     $$SELECT o.customer_id, o.ordered_at, l.quantity * l.unit_price, p.category,
-             l.quantity * l.list_price, o.channel, o.order_id
+             l.quantity * l.list_price, o.channel, o.order_id, l.quantity
       FROM profile_demo.orders o JOIN profile_demo.order_lines l USING (order_id)
            JOIN profile_demo.products p USING (product_id)
       WHERE o.customer_id IS NOT NULL$$,

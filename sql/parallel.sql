@@ -185,4 +185,66 @@ SELECT (SELECT count(*) FROM par_test.bh_serial) AS customers,
        (SELECT count(*) FROM (TABLE par_test.bh_serial EXCEPT TABLE par_test.bh_parts) a) +
        (SELECT count(*) FROM (TABLE par_test.bh_parts EXCEPT TABLE par_test.bh_serial) b) AS partitionwise_differences;
 
+-- The form with quantities (1.1): the units and mean unit prices of each
+-- category combine too (serial, parallel and partitionwise equal), and the
+-- other features are those of the form without quantities
+CREATE VIEW par_test.units AS
+SELECT t.customer_id, u.category, u.lines, round(u.spend::numeric, 6) AS spend,
+       round(u.units::numeric, 6) AS units, round(u.unit_price::numeric, 6) AS unit_price
+FROM (SELECT customer_id,
+             profile.behaviour(ordered_at, amount::float8, 'c' || (order_id % 7), amount::float8 + 1,
+                               'ch' || (order_id % 3), order_id, 1 + (order_id % 4) * 0.5) AS b
+      FROM par_test.sales GROUP BY customer_id) t,
+     profile.behaviour_categories(t.b) u;
+CREATE VIEW par_test.behaviour_q AS
+SELECT customer_id, (par_test.rounded(profile.behaviour_features(b, '2026-01-01'))).*
+FROM (SELECT customer_id,
+             profile.behaviour(ordered_at, amount::float8, 'c' || (order_id % 7), amount::float8 + 1,
+                               'ch' || (order_id % 3), order_id, 1 + (order_id % 4) * 0.5) AS b
+      FROM par_test.sales GROUP BY customer_id) t;
+SET max_parallel_workers_per_gather = 0;
+CREATE TABLE par_test.q_serial AS SELECT * FROM par_test.units;
+CREATE TABLE par_test.qf_serial AS SELECT * FROM par_test.behaviour_q;
+SET max_parallel_workers_per_gather = 2;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET parallel_leader_participation = off;
+SET enable_hashagg = off;
+EXPLAIN (COSTS OFF) SELECT * FROM par_test.units;
+CREATE TABLE par_test.q_parallel AS SELECT * FROM par_test.units;
+RESET enable_hashagg;
+RESET max_parallel_workers_per_gather;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET parallel_leader_participation;
+SET enable_partitionwise_aggregate = on;
+SET max_parallel_workers_per_gather = 0;
+CREATE TABLE par_test.q_parts AS
+SELECT t.customer_id, u.category, u.lines, round(u.spend::numeric, 6) AS spend,
+       round(u.units::numeric, 6) AS units, round(u.unit_price::numeric, 6) AS unit_price
+FROM (SELECT customer_id,
+             profile.behaviour(ordered_at, amount::float8, 'c' || (order_id % 7), amount::float8 + 1,
+                               'ch' || (order_id % 3), order_id, 1 + (order_id % 4) * 0.5) AS b
+      FROM par_test.parts GROUP BY customer_id) t,
+     profile.behaviour_categories(t.b) u;
+RESET enable_partitionwise_aggregate;
+RESET max_parallel_workers_per_gather;
+-- plain SQL: units and unit prices of the purchase lines per customer and category
+CREATE TABLE par_test.q_sql AS
+SELECT customer_id, 'c' || (order_id % 7) AS category, count(*) AS lines,
+       round(sum(amount::float8)::numeric, 6) AS spend, round(sum(1 + (order_id % 4) * 0.5), 6) AS units,
+       round((sum(amount::float8) / sum(1 + (order_id % 4) * 0.5))::numeric, 6) AS unit_price
+FROM par_test.sales WHERE amount >= 0 GROUP BY 1, 2;
+SELECT (SELECT count(*) FROM par_test.q_serial) AS customer_categories,
+       (SELECT count(*) FROM (TABLE par_test.q_serial EXCEPT TABLE par_test.q_sql) a) +
+       (SELECT count(*) FROM (TABLE par_test.q_sql EXCEPT TABLE par_test.q_serial) b) AS serial_vs_plain_sql,
+       (SELECT count(*) FROM (TABLE par_test.q_serial EXCEPT TABLE par_test.q_parallel) a) +
+       (SELECT count(*) FROM (TABLE par_test.q_parallel EXCEPT TABLE par_test.q_serial) b) AS parallel_differences,
+       (SELECT count(*) FROM (TABLE par_test.q_serial EXCEPT TABLE par_test.q_parts) a) +
+       (SELECT count(*) FROM (TABLE par_test.q_parts EXCEPT TABLE par_test.q_serial) b) AS partitionwise_differences,
+       (SELECT count(*) FROM (TABLE par_test.qf_serial EXCEPT TABLE par_test.bh_serial) a) +
+       (SELECT count(*) FROM (TABLE par_test.bh_serial EXCEPT TABLE par_test.qf_serial) b) AS features_differ_from_without_quantity;
+
 DROP SCHEMA par_test CASCADE;

@@ -3,16 +3,24 @@
  * behaviour.c
  *	  A customer's buying behaviour from order lines: the combinable state
  *	  of the aggregate profile.behaviour(ordered_at, amount, category
- *	  [, list_amount [, channel [, order_id]]]), used with GROUP BY
- *	  customer_id, and the features profile.behaviour_features computes
- *	  from it.  profile.customer_profiles builds the same states.
+ *	  [, list_amount [, channel [, order_id [, quantity]]]]), used with
+ *	  GROUP BY customer_id, and the features profile.behaviour_features
+ *	  and profile.behaviour_categories compute from it.
+ *	  profile.customer_profiles builds the same states.
  *
  * The state keeps what the features need and nothing per line: one entry
  * per order (its time, spend and lines: time of week, basket, trend and
  * purchase days are per order), one per category and channel (lines and
- * spend: shares, affinity, price tier), and sums (spend, returns, spend at
- * a discount).  Its size grows with the customer's orders and categories,
- * never with lines.  Timestamps are kept in UTC; local days, weekdays and
+ * spend: shares, affinity, price tier; with a quantity column also the
+ * units, for unit prices), and sums (spend, returns, spend at a discount).
+ * Its size grows with the customer's orders and categories, never with
+ * lines.
+ *
+ * Quantity (1.1): on a purchase line (amount >= 0) it must be finite and
+ * greater than zero (fractions are fine: 0.5 kg); a NULL quantity leaves
+ * the line out of the units and unit prices only.  Returns (amount < 0)
+ * ignore it, whatever its sign.  States with quantities are format 2;
+ * without, format 1, the bytes 1.0 wrote.  Timestamps are kept in UTC; local days, weekdays and
  * hours are taken in the session's time zone when features are computed.
  *
  * An order is the set of lines with one order id, or without an order id
@@ -83,18 +91,25 @@ order_used(const BehaviourOrder *order)
 	return order->lines + order->returns > 0;
 }
 
-/* A zeroed state with the given capacities, header fields from "like" */
+/*
+ * A zeroed state with the given capacities, header fields from "like"
+ * (columns from there too, else those given)
+ */
 static BehaviourState *
-state_alloc(const BehaviourState *like, uint32 oc, uint32 gc, uint32 nc)
+state_alloc(const BehaviourState *like, uint8 columns, uint32 oc, uint32 gc, uint32 nc)
 {
-	Size		size = BEHAVIOUR_SIZE(oc, gc, nc);
+	Size		size;
 	BehaviourState *state;
 
+	if (like != NULL)
+		columns = like->columns;
+	size = BEHAVIOUR_SIZE(columns, oc, gc, nc);
 	if (oc > MAX_ORDER_CAPACITY || gc > MAX_GROUPS || !AllocSizeIsValid(size))
 		too_big();
 	state = palloc0(size);
 	if (like != NULL)
 		memcpy(state, like, BEHAVIOUR_HEADER);
+	state->columns = columns;
 	SET_VARSIZE(state, size);
 	state->order_capacity = oc;
 	state->group_capacity = gc;
@@ -105,10 +120,10 @@ state_alloc(const BehaviourState *like, uint32 oc, uint32 gc, uint32 nc)
 BehaviourState *
 behaviour_new(uint8 columns)
 {
-	BehaviourState *state = state_alloc(NULL, INITIAL_ORDERS, INITIAL_GROUPS, INITIAL_NAMES);
+	BehaviourState *state = state_alloc(NULL, columns, INITIAL_ORDERS, INITIAL_GROUPS,
+										INITIAL_NAMES);
 
-	state->format = BEHAVIOUR_FORMAT;
-	state->columns = columns;
+	state->format = behaviour_format_of(columns);
 	return state;
 }
 
@@ -130,7 +145,7 @@ order_place(BehaviourOrder *orders, uint32 capacity, const BehaviourOrder *order
 static BehaviourState *
 state_resize(const BehaviourState *old, uint32 oc, uint32 gc, uint32 nc)
 {
-	BehaviourState *state = state_alloc(old, oc, gc, nc);
+	BehaviourState *state = state_alloc(old, 0, oc, gc, nc);
 	const BehaviourOrder *old_orders = behaviour_orders(old);
 
 	if (oc == old->order_capacity)
@@ -141,6 +156,9 @@ state_resize(const BehaviourState *old, uint32 oc, uint32 gc, uint32 nc)
 				order_place(behaviour_orders(state), oc, &old_orders[i]);
 	memcpy(behaviour_groups(state), behaviour_groups(old),
 		   sizeof(BehaviourGroup) * (Size) old->ngroups);
+	if (old->columns & BEHAVIOUR_HAS_QUANTITY)
+		memcpy(behaviour_units(state), behaviour_units(old),
+			   sizeof(BehaviourUnits) * (Size) old->ngroups);
 	memcpy(behaviour_names(state), behaviour_names(old), old->name_used);
 	return state;
 }
@@ -231,6 +249,18 @@ behaviour_check_row(const BehaviourRow *row)
 	check_finite(row->amount, "amount");
 	if (row->has_list)
 		check_finite(row->list_amount, "list_amount");
+	if (row->has_quantity)
+	{
+		check_finite(row->quantity, "quantity");
+		if (row->amount >= 0 && row->quantity <= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("quantity must be greater than zero on a purchase line, not %g",
+							row->quantity),
+					 errdetail("The line has amount %g; lines with a negative amount are returns, whose quantity is not used.",
+							   row->amount),
+					 errhint("Give the units bought (a fraction such as 0.5 is fine), or NULL to leave the line out of unit prices.")));
+	}
 }
 
 /*
@@ -270,6 +300,13 @@ behaviour_add(BehaviourState *state, const BehaviourRow *row)
 	order->spend += row->amount;
 	groups[category].lines++;
 	groups[category].spend += row->amount;
+	if (row->has_quantity && (state->columns & BEHAVIOUR_HAS_QUANTITY))
+	{
+		BehaviourUnits *units = &behaviour_units(state)[category];
+
+		units->units += row->quantity;
+		units->spend += row->amount;
+	}
 	if (channel >= 0)
 	{
 		groups[channel].lines++;
@@ -302,6 +339,16 @@ behaviour_merge(BehaviourState *into, const BehaviourState *from)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot merge profile.behaviour states with and without order ids"),
 				 errhint("Build every state with the same columns.")));
+
+	/*
+	 * A state without quantities has spend without units: merged into one
+	 * with quantities it would make its unit prices wrong, silently.
+	 */
+	if ((into->columns & BEHAVIOUR_HAS_QUANTITY) != (from->columns & BEHAVIOUR_HAS_QUANTITY))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot merge profile.behaviour states with and without quantities"),
+				 errhint("Build every state with the same columns: rebuild the states without quantities from their order lines.")));
 	into->columns |= from->columns;
 	for (uint32 g = 0; g < from->ngroups; g++)
 	{
@@ -311,6 +358,13 @@ behaviour_merge(BehaviourState *into, const BehaviourState *from)
 
 		group->lines += fgroups[g].lines;
 		group->spend += fgroups[g].spend;
+		if (into->columns & BEHAVIOUR_HAS_QUANTITY)
+		{
+			BehaviourUnits *units = &behaviour_units(into)[i];
+
+			units->units += behaviour_units(from)[g].units;
+			units->spend += behaviour_units(from)[g].spend;
+		}
 	}
 	for (uint32 o = 0; o < from->order_capacity; o++)
 	{
@@ -369,15 +423,16 @@ behaviour_check(Datum datum)
 	else
 		state = (BehaviourState *) raw;
 
-	if (state->format != BEHAVIOUR_FORMAT)
+	if (state->format != BEHAVIOUR_FORMAT && state->format != BEHAVIOUR_FORMAT_UNITS)
 		bad_state("unknown format");
-	if (state->columns > (BEHAVIOUR_HAS_LIST | BEHAVIOUR_HAS_CHANNEL | BEHAVIOUR_HAS_ORDER))
+	if ((state->columns & ~BEHAVIOUR_ALL_COLUMNS) != 0 ||
+		state->format != behaviour_format_of(state->columns))
 		bad_state("bad columns");
 	if (state->order_capacity < INITIAL_ORDERS || state->order_capacity > MAX_ORDER_CAPACITY ||
 		(state->order_capacity & (state->order_capacity - 1)) != 0 ||
 		state->group_capacity > MAX_GROUPS || state->name_capacity > MaxAllocSize ||
 		state->name_capacity % 8 != 0 ||
-		size != BEHAVIOUR_SIZE(state->order_capacity, state->group_capacity,
+		size != BEHAVIOUR_SIZE(state->columns, state->order_capacity, state->group_capacity,
 							   state->name_capacity))
 		bad_state("size does not match capacities");
 	if ((Size) state->norders * 2 > state->order_capacity ||
@@ -407,6 +462,17 @@ behaviour_check(Datum datum)
 			groups[g].lines < 0 || groups[g].lines > state->lines ||
 			!finite_nonneg(groups[g].spend))
 			bad_state("bad category or channel");
+	if (state->columns & BEHAVIOUR_HAS_QUANTITY)
+	{
+		const BehaviourUnits *units = behaviour_units(state);
+
+		for (uint32 g = 0; g < state->ngroups; g++)
+			if (!finite_nonneg(units[g].units) || !finite_nonneg(units[g].spend) ||
+				(units[g].units == 0 && units[g].spend != 0) ||
+				(groups[g].kind != BEHAVIOUR_CATEGORY && units[g].units != 0) ||
+				(groups[g].lines == 0 && units[g].units != 0))
+				bad_state("bad units");
+	}
 	if (state->skipped < 0 || state->list_lines < 0 || state->list_lines > state->lines ||
 		state->list_below_paid < 0 || state->list_below_paid > state->list_lines ||
 		!finite_nonneg(state->spend) || !finite_nonneg(state->returned) ||
@@ -716,7 +782,8 @@ arg_text(FunctionCallInfo fcinfo, int argno, const char **data, int *len)
 
 /*
  * profile.behaviour transition: (state, ordered_at, amount, category
- * [, list_amount [, channel [, order_id bigint|text]]]).
+ * [, list_amount [, channel [, order_id bigint|text [, quantity]]]]).  The
+ * form with quantity (8 arguments) is 1.1's; the 1.0 forms are unchanged.
  */
 PG_FUNCTION_INFO_V1(profile_behaviour_transfn);
 Datum
@@ -725,7 +792,8 @@ profile_behaviour_transfn(PG_FUNCTION_ARGS)
 	int			nargs = PG_NARGS();
 	uint8		columns = (nargs >= 5 ? BEHAVIOUR_HAS_LIST : 0) |
 		(nargs >= 6 ? BEHAVIOUR_HAS_CHANNEL : 0) |
-		(nargs >= 7 ? BEHAVIOUR_HAS_ORDER : 0);
+		(nargs >= 7 ? BEHAVIOUR_HAS_ORDER : 0) |
+		(nargs >= 8 ? BEHAVIOUR_HAS_QUANTITY : 0);
 	BehaviourState *state;
 	BehaviourRow row;
 
@@ -745,14 +813,14 @@ profile_behaviour_transfn(PG_FUNCTION_ARGS)
 		if (VARATT_IS_EXTENDED(state) ||
 			((uintptr_t) state % MAXIMUM_ALIGNOF) != 0 ||
 			VARSIZE(state) < BEHAVIOUR_HEADER ||
-			state->format != BEHAVIOUR_FORMAT || state->columns != columns ||
+			state->format != behaviour_format_of(columns) || state->columns != columns ||
 			state->order_capacity < INITIAL_ORDERS ||
 			(state->order_capacity & (state->order_capacity - 1)) != 0 ||
 			(Size) state->norders * 2 > state->order_capacity ||
 			state->ngroups > state->group_capacity ||
 			state->name_used > state->name_capacity || state->name_capacity % 8 != 0 ||
-			VARSIZE(state) != BEHAVIOUR_SIZE(state->order_capacity, state->group_capacity,
-											 state->name_capacity))
+			VARSIZE(state) != BEHAVIOUR_SIZE(columns, state->order_capacity,
+											 state->group_capacity, state->name_capacity))
 			bad_state("not made by this function");
 	}
 
@@ -784,6 +852,11 @@ profile_behaviour_transfn(PG_FUNCTION_ARGS)
 		}
 		row.order_key = (int64) rfm_order_key(PG_GETARG_DATUM(6),
 											  *(Oid *) fcinfo->flinfo->fn_extra);
+	}
+	if (nargs >= 8 && !PG_ARGISNULL(7))
+	{
+		row.has_quantity = true;
+		row.quantity = PG_GETARG_FLOAT8(7);
 	}
 	behaviour_check_row(&row);
 	PG_RETURN_BYTEA_P(behaviour_add(state, &row));
@@ -943,4 +1016,50 @@ profile_behaviour_features(PG_FUNCTION_ARGS)
 	c++;
 	Assert(c == tupdesc->natts);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/*
+ * profile.behaviour_categories(behaviour): one row per category of a state
+ * with a purchase, by spend descending then name (as the categories of
+ * behaviour_features): lines, spend, and with quantities (1.1) the units
+ * and the mean unit price, the amounts of the lines with a quantity over
+ * their units (NULL without quantities, or when no line of the category
+ * had one).
+ */
+PG_FUNCTION_INFO_V1(profile_behaviour_categories);
+Datum
+profile_behaviour_categories(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	const BehaviourState *state = behaviour_check(PG_GETARG_DATUM(0));
+	const BehaviourGroup *groups = behaviour_groups(state);
+	const BehaviourUnits *units = behaviour_units(state);
+	const char *pool = behaviour_names(state);
+	int32	   *order = palloc(sizeof(int32) * Max(state->ngroups, 1));
+	int			n;
+
+	InitMaterializedSRF(fcinfo, 0);
+	n = behaviour_sorted_groups(state, BEHAVIOUR_CATEGORY, order);
+	for (int i = 0; i < n; i++)
+	{
+		const BehaviourGroup *g = &groups[order[i]];
+		Datum		values[5];
+		bool		nulls[5] = {false};
+
+		values[0] = PointerGetDatum(cstring_to_text_with_len(pool + g->name_off, g->name_len));
+		values[1] = Int64GetDatum(g->lines);
+		values[2] = Float8GetDatum(g->spend);
+		if (units == NULL)
+			nulls[3] = nulls[4] = true;
+		else
+		{
+			values[3] = Float8GetDatum(units[order[i]].units);
+			values[4] = Float8GetDatum(units[order[i]].units > 0 ?
+									   units[order[i]].spend / units[order[i]].units : 0.0);
+			nulls[4] = units[order[i]].units == 0;
+		}
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	pfree(order);
+	return (Datum) 0;
 }

@@ -3,7 +3,7 @@
  * behaviour.h
  *	  A customer's buying behaviour: the state of profile.behaviour, and
  *	  the features computed from it (time of week, discounts, categories,
- *	  channels, basket, returns, trend).
+ *	  channels, basket, returns, trend, unit prices).
  *
  * IDENTIFICATION
  *	  src/behaviour.h
@@ -20,12 +20,22 @@
 #include "datatype/timestamp.h"
 #include "utils/date.h"
 
+/*
+ * State formats: 1 is the layout of release 1.0 (states stored by 1.0 are
+ * read as they are); 2, added in 1.1, is 1 with the units of each category
+ * (BehaviourUnits) after the groups, and is used exactly when the rows had
+ * a quantity column.  A state without quantities is still written in
+ * format 1, byte for byte as 1.0 wrote it.
+ */
 #define BEHAVIOUR_FORMAT		1
+#define BEHAVIOUR_FORMAT_UNITS	2
 
 /* which optional columns the rows had */
 #define BEHAVIOUR_HAS_LIST		0x01
 #define BEHAVIOUR_HAS_CHANNEL	0x02
 #define BEHAVIOUR_HAS_ORDER		0x04
+#define BEHAVIOUR_HAS_QUANTITY	0x08	/* format 2 */
+#define BEHAVIOUR_ALL_COLUMNS	0x0f
 
 /* group kinds */
 #define BEHAVIOUR_CATEGORY		0
@@ -72,9 +82,23 @@ typedef struct BehaviourGroup
 } BehaviourGroup;
 
 /*
+ * The units bought in a category (format 2 only, one per group; zero for
+ * channels): the quantities of its purchase lines that had one, and the
+ * amounts of those lines.  Their ratio is the customer's mean unit price
+ * in the category.  Lines with a NULL quantity count in the group's lines
+ * and spend but not here.
+ */
+typedef struct BehaviourUnits
+{
+	double		units;			/* sum of the quantities */
+	double		spend;			/* sum of those lines' amounts */
+} BehaviourUnits;
+
+/*
  * The state: a bytea whose bytes are its text form on Citus (fixed-width
- * fields), followed by groups[group_capacity], the name pool
- * (name_capacity bytes, a multiple of 8) and orders[order_capacity].
+ * fields), followed by groups[group_capacity], in format 2 (quantities)
+ * units[group_capacity], the name pool (name_capacity bytes, a multiple of
+ * 8) and orders[order_capacity].
  * Unused capacity is zeroed.  The groups and names come first, next to the
  * header: every row looks its category and channel up there, so they
  * share a few cache lines; the order table is probed once per row.
@@ -82,7 +106,7 @@ typedef struct BehaviourGroup
 typedef struct BehaviourState
 {
 	int32		vl_len_;		/* varlena header */
-	uint8		format;			/* BEHAVIOUR_FORMAT */
+	uint8		format;			/* BEHAVIOUR_FORMAT or _FORMAT_UNITS */
 	uint8		columns;		/* BEHAVIOUR_HAS_* of the rows seen */
 	uint16		unused;
 	uint32		order_capacity; /* a power of 2, >= 8 */
@@ -104,9 +128,19 @@ typedef struct BehaviourState
 } BehaviourState;
 
 #define BEHAVIOUR_HEADER	offsetof(BehaviourState, data)
-#define BEHAVIOUR_SIZE(oc, gc, nc) \
-	(BEHAVIOUR_HEADER + sizeof(BehaviourGroup) * (Size) (gc) + (Size) (nc) + \
+#define BEHAVIOUR_UNITS_SIZE(columns, gc) \
+	(((columns) & BEHAVIOUR_HAS_QUANTITY) ? sizeof(BehaviourUnits) * (Size) (gc) : 0)
+#define BEHAVIOUR_SIZE(columns, oc, gc, nc) \
+	(BEHAVIOUR_HEADER + sizeof(BehaviourGroup) * (Size) (gc) + \
+	 BEHAVIOUR_UNITS_SIZE(columns, gc) + (Size) (nc) + \
 	 sizeof(BehaviourOrder) * (Size) (oc))
+
+/* The format of a state with these columns */
+static inline uint8
+behaviour_format_of(uint8 columns)
+{
+	return (columns & BEHAVIOUR_HAS_QUANTITY) ? BEHAVIOUR_FORMAT_UNITS : BEHAVIOUR_FORMAT;
+}
 
 static inline BehaviourGroup *
 behaviour_groups(const BehaviourState *state)
@@ -114,10 +148,20 @@ behaviour_groups(const BehaviourState *state)
 	return (BehaviourGroup *) state->data;
 }
 
+/* units[group_capacity], or NULL without quantities (format 1) */
+static inline BehaviourUnits *
+behaviour_units(const BehaviourState *state)
+{
+	if (!(state->columns & BEHAVIOUR_HAS_QUANTITY))
+		return NULL;
+	return (BehaviourUnits *) (behaviour_groups(state) + state->group_capacity);
+}
+
 static inline char *
 behaviour_names(const BehaviourState *state)
 {
-	return (char *) (behaviour_groups(state) + state->group_capacity);
+	return (char *) (behaviour_groups(state) + state->group_capacity) +
+		BEHAVIOUR_UNITS_SIZE(state->columns, state->group_capacity);
 }
 
 static inline BehaviourOrder *
@@ -138,6 +182,8 @@ typedef struct BehaviourRow
 	const char *channel;		/* NULL: unknown (or no channel column) */
 	int			channel_len;
 	int64		order_key;		/* when columns has BEHAVIOUR_HAS_ORDER */
+	bool		has_quantity;	/* a quantity was given (not NULL) */
+	double		quantity;
 } BehaviourRow;
 
 /* The features of one customer as of a time */

@@ -8,8 +8,8 @@
  *	  profile.tag_rules.
  *
  * The rows of the inner query (customer_id, ordered_at, amount, category
- * [, list_amount [, channel [, order_id]]]) are folded into one
- * profile.behaviour state per customer (behaviour.c), so the one-call
+ * [, list_amount [, channel [, order_id [, quantity]]]]) are folded into
+ * one profile.behaviour state per customer (behaviour.c), so the one-call
  * function and the aggregate compute the same features.  Then, over all
  * customers: population shares, per-category price ranks, model scores,
  * tag thresholds relative to the population, and the tags.
@@ -28,6 +28,8 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "nodes/value.h"
+#include "parser/parse_func.h"
 #include "utils/array.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
@@ -50,6 +52,7 @@ static const InnerColumn profile_columns[PROFILE_QUERY_COLUMNS] = {
 	{"list_amount", INNER_NUMBER, true},
 	{"channel", INNER_KEY, true},
 	{"order_id", INNER_KEY, true},
+	{"quantity", INNER_NUMBER, true},	/* 1.1 */
 };
 
 /* Everything computed for one customer */
@@ -122,8 +125,20 @@ struct ProfileRun
 static bool
 add_state(ProfileRun *run, const ItemKey *key, BehaviourState *s)
 {
-	int32		id = itemdict_intern(run->customers, key);
+	int32		id;
 
+	/*
+	 * One query gives states of one kind; stored states of both kinds in
+	 * one profile can only come from an edited profile.profile_states.
+	 * Unit prices and mean line amounts cannot be ranked together.
+	 */
+	if (run->nstates > 0 &&
+		((run->columns ^ s->columns) & BEHAVIOUR_HAS_QUANTITY) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot profile behaviour states with and without quantities together"),
+				 errhint("Rebuild the stored profile: profile.profiles_refresh(name, rebuild => true).")));
+	id = itemdict_intern(run->customers, key);
 	if (id != run->nstates)
 		return false;
 	run->states = items_grow(run->states, &run->states_capacity, (Size) id + 1,
@@ -187,9 +202,30 @@ order_cast(Oid typid)
 }
 
 /*
+ * The quantity column needs the aggregate's 1.1 forms: a database whose
+ * extension is still at 1.0 (the 1.1 module, not yet ALTER EXTENSION
+ * UPDATE) has none, and would otherwise fail on a function not found.
+ */
+static void
+check_quantity_forms(const char *caller)
+{
+	Oid			argtypes[8] = {BYTEAOID, TIMESTAMPTZOID, FLOAT8OID, TEXTOID, FLOAT8OID,
+	TEXTOID, INT8OID, FLOAT8OID};
+
+	if (!OidIsValid(LookupFuncName(list_make2(makeString("profile"),
+											  makeString("behaviour_transfn")),
+								   lengthof(argtypes), argtypes, true)))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the quantity column of the query given to %s needs extension profile 1.1",
+						caller),
+				 errhint("Update the extension: ALTER EXTENSION profile UPDATE.")));
+}
+
+/*
  * profile_run_read: the customers' states from a query (the columns of
  * profile.customer_profiles).  The query runs inside
- *   SELECT c1, profile.behaviour(c2, c3, c4 [, c5 [, c6 [, c7]]])
+ *   SELECT c1, profile.behaviour(c2, c3, c4 [, c5 [, c6 [, c7 [, c8]]]])
  *   FROM (<query>) AS q(c1, ...) GROUP BY c1
  * so the executor folds the rows into the aggregate's states and only one
  * row per customer comes back.  With text_ids the customers are keyed by
@@ -211,6 +247,8 @@ profile_run_read(ProfileRun *run, const char *sql, bool text_ids)
 	int			guc_level;
 
 	run->query_columns = profile_query_shape(run->caller, sql, types, &ncols);
+	if (ncols >= 8)
+		check_quantity_forms(run->caller);
 
 	kind = text_ids ? ITEM_TEXT : item_kind_of_type(types[0], &ok);
 	if (text_ids)
@@ -227,6 +265,8 @@ profile_run_read(ProfileRun *run, const char *sql, bool text_ids)
 		appendStringInfoString(&agg, ", q.c6::pg_catalog.text");
 	if (ncols >= 7)
 		appendStringInfo(&agg, ", q.c7::%s", order_cast(types[6]));
+	if (ncols >= 8)
+		appendStringInfoString(&agg, ", q.c8::pg_catalog.float8");
 	appendStringInfo(&agg, ") FROM (\n%s\n) AS q(c1", sql);
 	for (int c = 2; c <= ncols; c++)
 		appendStringInfo(&agg, ", c%d", c);
@@ -325,8 +365,8 @@ typedef struct PriceEntry
 	int32		category;		/* the category's rank by name */
 	int32		position;		/* the customer's, in id order */
 	int32		customer;
-	double		price;			/* the customer's mean line amount in it */
-	double		spend;
+	double		price;			/* the customer's mean unit price or line amount in it */
+	double		spend;			/* the weight: the spend priced */
 } PriceEntry;
 
 static int
@@ -364,10 +404,13 @@ category_id(ItemDict *dict, const BehaviourState *state, const BehaviourGroup *g
 /*
  * Population sums, and each customer's price percentile: the spend-weighted
  * mean, over the customer's categories, of the percent_rank of the
- * customer's mean line amount among the customers buying in the category.
- * Customers are visited in id order and categories in name order, so that
- * the floating-point sums do not depend on the order rows or states came
- * in.
+ * customer's price among the customers buying in the category.  The price
+ * is the customer's mean line amount in the category (spend / lines), or
+ * with a quantity column (1.1) the mean unit price (spend / units, of the
+ * lines with a quantity, which are also the weight); a category without
+ * units then has no price.  Customers are visited in id order and
+ * categories in name order, so that the floating-point sums do not depend
+ * on the order rows or states came in.
  */
 static void
 population(ProfileRun *run, Profile *profiles, const int32 *sorted, int32 n)
@@ -380,6 +423,7 @@ population(ProfileRun *run, Profile *profiles, const int32 *sorted, int32 n)
 	int32	   *by_name;
 	int32	   *name_rank;
 	Size		cap = 0;
+	bool		unit_prices;
 
 	run->categories = itemdict_create(ITEM_TEXT, &run->budget);
 	for (int32 i = 0; i < n; i++)
@@ -427,22 +471,44 @@ population(ProfileRun *run, Profile *profiles, const int32 *sorted, int32 n)
 		int32		c = sorted[i];
 		const BehaviourState *s = run->states[c];
 		const BehaviourGroup *groups = behaviour_groups(s);
+		const BehaviourUnits *units = behaviour_units(s);
 
 		for (uint32 g = 0; g < s->ngroups; g++)
 		{
 			if (groups[g].kind != BEHAVIOUR_CATEGORY || groups[g].lines == 0)
 				continue;
+			if (units != NULL && units[g].units == 0)
+				continue;		/* no line of it had a quantity */
 			entries[e].category = name_rank[category_id(run->categories, s, &groups[g], false)];
 			entries[e].position = i;
 			entries[e].customer = c;
-			entries[e].price = groups[g].spend / groups[g].lines;
-			entries[e].spend = groups[g].spend;
+			if (units != NULL)
+			{
+				entries[e].price = units[g].spend / units[g].units;
+				entries[e].spend = units[g].spend;
+			}
+			else
+			{
+				entries[e].price = groups[g].spend / groups[g].lines;
+				entries[e].spend = groups[g].spend;
+			}
 			e++;
 		}
 	}
+	unit_prices = (run->columns & BEHAVIOUR_HAS_QUANTITY) != 0;
+	Assert(e <= nentries);
+	nentries = e;
 	qsort(entries, nentries, sizeof(PriceEntry), compare_price);
 	weighted = palloc0(sizeof(double) * Max(n, 1));
 	weights = palloc0(sizeof(double) * Max(n, 1));
+
+	/*
+	 * Ties share the lowest rank (percent_rank).  Unit prices tie often
+	 * (one product, one price) but come out of sums whose last bits hang on
+	 * the order of the lines (3 x 4.99 / 3 is not 4.99 in binary): equal to
+	 * 9 significant digits counts as equal, as in the rankings by spend.
+	 * Mean line amounts keep 1.0's exact rule.
+	 */
 	for (Size start = 0; start < nentries;)
 	{
 		Size		end = start;
@@ -454,7 +520,8 @@ population(ProfileRun *run, Profile *profiles, const int32 *sorted, int32 n)
 		{
 			double		rank;
 
-			if (entries[i].price != entries[tie].price)
+			if (unit_prices ? !behaviour_nearly_equal(entries[i].price, entries[tie].price) :
+				entries[i].price != entries[tie].price)
 				tie = i;
 			rank = end - start > 1 ? (double) (tie - start) / (double) (end - start - 1) : 0.0;
 			weighted[entries[i].customer] += entries[i].spend * rank;

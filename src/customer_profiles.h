@@ -19,8 +19,8 @@
 
 #include "behaviour.h"
 
-/* columns of a profile query: customer_id .. order_id */
-#define PROFILE_QUERY_COLUMNS 7
+/* columns of a profile query: customer_id .. order_id, quantity (1.1) */
+#define PROFILE_QUERY_COLUMNS 8
 
 /* columns of profile.customer_profile: customer_id, 47 features, tags */
 #define PROFILE_NCOLUMNS 49

@@ -240,6 +240,14 @@ for my $name (sort keys %answers) {
 }
 like($answers_10->{audience}, qr/upg_big/, 'the stored profile carries the tag of one\'s own');
 
+# A column 1.1 adds to the profile queries (quantity): a database still at
+# 1.0 has not the aggregate forms it needs, and says so (55000) rather than
+# failing on a function not found
+my $quantity_query = q{SELECT count(*) FROM profile.customer_profiles('SELECT customer_id, ordered_at, amount, category, list_amount, channel, order_id, 1 FROM upg.lines')};
+my $quantity_10 = `"$bin/psql" -X -q -A -t -v ON_ERROR_STOP=1 -v VERBOSITY=verbose -d $old -c "$quantity_query" 2>&1`;
+like($quantity_10, qr/55000: the quantity column of the query given to profile\.customer_profiles needs extension profile 1\.1/,
+     'at 1.0, a profile query with a quantity column asks for the update (55000)');
+
 # ---------------------------------------------------------------------
 # ALTER EXTENSION profile UPDATE
 # ---------------------------------------------------------------------
@@ -256,6 +264,7 @@ my $answers_up = answers($old);
 for my $name (sort keys %answers) {
     is($answers_up->{$name}, $answers_10->{$name}, "after the update, the same $name");
 }
+is(psql($old, $quantity_query), '60', 'after the update, the quantity column is accepted');
 
 # ---------------------------------------------------------------------
 # The upgraded catalog equals a fresh install's
