@@ -98,7 +98,7 @@ FROM (SELECT customer_id, profile.behaviour(ordered_at, amount, category, list_a
 ORDER BY 1, 2;
 -- price percentile by unit prices: tea ranks 2 (3.00) < 1 (4.667) < 3
 -- (5.00), percent_rank 0, 0.5, 1; cups 2 (5.00) < 1 (10.00), 0 and 1.
--- Customer 1: (14 x 0.5 + 10 x 1) / 24 = 0.708333; 2: 0; 3: 1.
+-- Weighted by units: customer 1: (3 x 0.5 + 1 x 1) / 4 = 0.625; 2: 0; 3: 1.
 -- By mean line amounts (no quantity column, 1.0's rule) the bulk buyer
 -- and the 100.00 line look dear: tea 3 (5.00) < 2 (30.00) < 1 (114 / 3 =
 -- 38.00): 0, 0.5, 1; cups 1 (10) < 2 (20): 0, 1.  Customer 1:
@@ -146,10 +146,10 @@ SELECT * FROM profile.customer_profiles(
 
 -- price percentile against plain SQL: per category, the percent_rank of
 -- the customer's spend / units over the purchase lines with a quantity,
--- averaged weighted by that spend
+-- averaged weighted by those units
 WITH per_cat AS (
   SELECT customer_id, coalesce(category, 'unknown') AS category,
-         sum(amount) AS s, sum(amount) / sum(quantity) AS unit_price
+         sum(quantity) AS s, sum(amount) / sum(quantity) AS unit_price
   FROM qlines WHERE amount >= 0 AND quantity IS NOT NULL GROUP BY 1, 2),
 ranked AS (
   SELECT *, percent_rank() OVER (PARTITION BY category ORDER BY unit_price) AS pr FROM per_cat)

@@ -366,7 +366,8 @@ typedef struct PriceEntry
 	int32		position;		/* the customer's, in id order */
 	int32		customer;
 	double		price;			/* the customer's mean unit price or line amount in it */
-	double		spend;			/* the weight: the spend priced */
+	double		spend;			/* the weight: the spend priced, or the
+								 * units with a quantity column */
 } PriceEntry;
 
 static int
@@ -402,13 +403,13 @@ category_id(ItemDict *dict, const BehaviourState *state, const BehaviourGroup *g
 }
 
 /*
- * Population sums, and each customer's price percentile: the spend-weighted
+ * Population sums, and each customer's price percentile: the weighted
  * mean, over the customer's categories, of the percent_rank of the
  * customer's price among the customers buying in the category.  The price
- * is the customer's mean line amount in the category (spend / lines), or
- * with a quantity column (1.1) the mean unit price (spend / units, of the
- * lines with a quantity, which are also the weight); a category without
- * units then has no price.  Customers are visited in id order and
+ * is the customer's mean line amount in the category (spend / lines,
+ * weighted by spend), or with a quantity column (1.1) the mean unit price
+ * (spend / units, of the lines with a quantity, weighted by those units);
+ * a category without units then has no price.  Customers are visited in id order and
  * categories in name order, so that the floating-point sums do not depend
  * on the order rows or states came in.
  */
@@ -484,8 +485,14 @@ population(ProfileRun *run, Profile *profiles, const int32 *sorted, int32 n)
 			entries[e].customer = c;
 			if (units != NULL)
 			{
+				/*
+				 * weighted by units, not spend: spend grows with price, so
+				 * spend weights lift everyone's percentile toward their
+				 * dearest category (premium_buyer precision 0.86 instead of
+				 * 0.96 on the generated data)
+				 */
 				entries[e].price = units[g].spend / units[g].units;
-				entries[e].spend = units[g].spend;
+				entries[e].spend = units[g].units;
 			}
 			else
 			{
