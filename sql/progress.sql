@@ -31,6 +31,11 @@ SELECT (profile.clv_bgnbd_fit_scan($$SELECT i, (i % 5)::float8, (i % 5) * 3::flo
 -- mining and rules
 SELECT count(*) FROM profile.association_rules('SELECT i / 3, i % 7 FROM generate_series(1, 3000) i', 0.1);
 
+-- cohorts and snapshots fold their query in one SQL pass: phases only
+SELECT count(*) FROM profile.cohorts('SELECT id % 100, timestamptz ''2020-01-01'' + id * interval ''1 hour'', 1 FROM progress_t.pts');
+SELECT customers FROM profile.segment_snapshot('progress_s', 'SELECT id, id % 3 FROM progress_t.pts');
+DELETE FROM profile.segment_snapshots WHERE snapshot = 'progress_s';
+
 -- an error half-way (k above the number of points) ends the work: the next
 -- call reports under its own name
 SELECT * FROM profile.kmeans_fit('progress_km2', 'SELECT id, f FROM progress_t.pts WHERE id <= 2', 3);

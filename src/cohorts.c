@@ -217,6 +217,7 @@ profile_cohorts(PG_FUNCTION_ARGS)
 	check_int_range(months, 0, COHORTS_MAX_MONTHS, "months");
 	floor = privacy_floor(fcinfo, 2);
 
+	progress_begin(COHORTS_CALLER);
 	inner_query_shape(COHORTS_CALLER, sql, cohort_columns, lengthof(cohort_columns), types);
 	InitMaterializedSRF(fcinfo, 0);
 	budget_init(&budget, COHORTS_CALLER);
@@ -237,6 +238,7 @@ profile_cohorts(PG_FUNCTION_ARGS)
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	progress_phase("folding the query by customer and month", NULL, 0);
 	for (;;)
 	{
 		CHECK_FOR_INTERRUPTS();
@@ -339,6 +341,7 @@ profile_cohorts(PG_FUNCTION_ARGS)
 						   INT64_FORMAT " customers have no purchase.",
 						   skipped_no_customer, skipped_null, skipped_returns, no_purchase)));
 
+	progress_end();
 	if (ncells == 0)
 		PG_RETURN_NULL();
 	qsort(cells, ncells, sizeof(CohortCell), compare_cells);

@@ -129,6 +129,7 @@ profile_segment_snapshot(PG_FUNCTION_ARGS)
 		elog(ERROR, "return type must be a row type");
 	tupdesc = BlessTupleDesc(tupdesc);
 
+	progress_begin(SNAPSHOT_CALLER);
 	inner_query_shape(SNAPSHOT_CALLER, sql, snapshot_columns,
 					  lengthof(snapshot_columns), types);
 
@@ -155,6 +156,7 @@ profile_segment_snapshot(PG_FUNCTION_ARGS)
 	if (insert_plan == NULL)
 		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 	portal = SPI_cursor_open(NULL, select_plan, NULL, NULL, true);
+	progress_phase("reading the query and storing the snapshot", NULL, 0);
 
 	for (;;)
 	{
@@ -269,6 +271,7 @@ profile_segment_snapshot(PG_FUNCTION_ARGS)
 		nulls[0] = true;		/* nothing stored; the earlier snapshot stays */
 	values[1] = Int64GetDatum(customers);
 	values[2] = Int32GetDatum(nsegments);
+	progress_end();
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 
