@@ -168,21 +168,15 @@ add_state(ProfileRun *run, const ItemKey *key, BehaviourState *s)
 char *
 profile_query_shape(const char *caller, const char *sql, Oid *types, int *ncols)
 {
-	InnerQuery *shape;
 	StringInfoData buf;
 
-	inner_query_check(caller, sql);
-	shape = inner_query_open(caller, psprintf("SELECT * FROM (\n%s\n) AS q LIMIT 0", sql),
-							 profile_columns, lengthof(profile_columns));
-	*ncols = inner_query_ncolumns(shape);
+	*ncols = inner_query_shape(caller, sql, profile_columns, lengthof(profile_columns), types);
 	initStringInfo(&buf);
 	for (int c = 0; c < *ncols; c++)
 	{
-		types[c] = getBaseType(inner_query_column_type(shape, c));
-		appendStringInfo(&buf, "%s%s", c > 0 ? ", " : "",
-						 format_type_be(inner_query_column_type(shape, c)));
+		appendStringInfo(&buf, "%s%s", c > 0 ? ", " : "", format_type_be(types[c]));
+		types[c] = getBaseType(types[c]);
 	}
-	inner_query_close(shape);
 	return buf.data;
 }
 
@@ -366,8 +360,8 @@ typedef struct PriceEntry
 	int32		position;		/* the customer's, in id order */
 	int32		customer;
 	double		price;			/* the customer's mean unit price or line amount in it */
-	double		spend;			/* the weight: the spend priced, or the
-								 * units with a quantity column */
+	double		weight;			/* the spend priced, or the units with a
+								 * quantity column */
 } PriceEntry;
 
 static int
@@ -492,12 +486,12 @@ population(ProfileRun *run, Profile *profiles, const int32 *sorted, int32 n)
 				 * 0.96 on the generated data)
 				 */
 				entries[e].price = units[g].spend / units[g].units;
-				entries[e].spend = units[g].units;
+				entries[e].weight = units[g].units;
 			}
 			else
 			{
 				entries[e].price = groups[g].spend / groups[g].lines;
-				entries[e].spend = groups[g].spend;
+				entries[e].weight = groups[g].spend;
 			}
 			e++;
 		}
@@ -531,8 +525,8 @@ population(ProfileRun *run, Profile *profiles, const int32 *sorted, int32 n)
 				entries[i].price != entries[tie].price)
 				tie = i;
 			rank = end - start > 1 ? (double) (tie - start) / (double) (end - start - 1) : 0.0;
-			weighted[entries[i].customer] += entries[i].spend * rank;
-			weights[entries[i].customer] += entries[i].spend;
+			weighted[entries[i].customer] += entries[i].weight * rank;
+			weights[entries[i].customer] += entries[i].weight;
 		}
 		start = end;
 	}

@@ -392,8 +392,9 @@ inner_query_open(const char *caller, const char *sql,
  * inner_query_shape: check a query that a caller will embed in a query of
  * its own (SELECT ... FROM (<sql>) AS q(c1, ...) GROUP BY ...) as every
  * inner query is checked (one SELECT: 22023; its columns by position:
- * 42804), without reading a row.  The columns' base types go into types
- * (ncolumns of room); returns how many columns the query has.
+ * 42804), without reading a row.  The columns' types as the query has them
+ * (domains too) go into types (ncolumns of room); returns how many columns
+ * the query has.
  */
 int
 inner_query_shape(const char *caller, const char *sql,
@@ -407,7 +408,7 @@ inner_query_shape(const char *caller, const char *sql,
 							 columns, ncolumns);
 	n = shape->ncolumns;
 	for (int c = 0; c < n; c++)
-		types[c] = getBaseType(shape->types[c]);
+		types[c] = shape->types[c];
 	inner_query_close(shape);
 	return n;
 }
