@@ -18,6 +18,7 @@ OBJS = \
 	src/model.o \
 	src/apriori.o \
 	src/behaviour.o \
+	src/behaviour_fold.o \
 	src/apriori_scan.o \
 	src/baskets.o \
 	src/fpgrowth.o \
@@ -71,7 +72,7 @@ endif
 $(OBJS): src/profile.h src/prng.h
 src/apriori.o src/apriori_scan.o src/baskets.o src/fpgrowth.o src/itemsets.o src/rules.o src/rules_model.o: src/itemsets.h src/apriori.h
 $(filter src/clv_%.o,$(OBJS)): src/clv.h src/points.h
-src/behaviour.o src/customer_profiles.o: src/behaviour.h
+src/behaviour.o src/behaviour_fold.o src/customer_profiles.o: src/behaviour.h
 src/customer_profiles.o src/tags.o: src/tags.h
 src/customer_profiles.o src/profile_store.o: src/customer_profiles.h
 

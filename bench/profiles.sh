@@ -17,6 +17,12 @@
 #            price (price tier)
 #   floor    SELECT customer_id, sum(amount), count(*) FROM lines GROUP BY 1
 #
+# Each is counted as SELECT count(*) FROM (...) x WHERE x IS NOT NULL: the
+# whole-row test uses every column, so the planner cannot drop the columns
+# a bare count(*) never reads (before 1.1 it did: the floor was a count of
+# groups without sum or count, and the hand-written SQL lost its window
+# functions, so both were timed doing less than they say).
+#
 # and, on a stored profile of the same rows: 1% of the customers get a new
 # order, then profiles_refresh(name) against profiles_refresh(name,
 # rebuild => true).  Times are the server's "Execution Time" of EXPLAIN
@@ -38,7 +44,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --size) size=$2; shift 2 ;;
         --repeat) repeat=$2; shift 2 ;;
-        -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -70,7 +76,8 @@ SELECT count(*) AS lines, count(DISTINCT customer_id) AS customers FROM lines;
 SQL
 
 profile_sql="SELECT count(*) FROM profile.customer_profiles(
-  'SELECT customer_id, ordered_at, amount, category, list_amount, channel, order_id, quantity FROM lines')"
+  'SELECT customer_id, ordered_at, amount, category, list_amount, channel, order_id, quantity FROM lines') p
+WHERE p IS NOT NULL"
 hand_sql=$(cat <<'SQL'
 WITH ord AS (
   SELECT customer_id, order_id, min(ordered_at) AS at,
@@ -123,9 +130,11 @@ SELECT count(*) FROM (
               ELSE 'stable' END AS trend
   FROM per_order o JOIN per_line l USING (customer_id) JOIN per_cat c USING (customer_id)
   CROSS JOIN pop) x
+WHERE x IS NOT NULL
 SQL
 )
-floor_sql="SELECT count(*) FROM (SELECT customer_id, sum(amount), count(*) FROM lines GROUP BY customer_id) x"
+floor_sql="SELECT count(*) FROM (SELECT customer_id, sum(amount), count(*) FROM lines GROUP BY customer_id) x
+WHERE x IS NOT NULL"
 
 # Execution time (ms) of a statement, from EXPLAIN ANALYZE
 exec_ms() {

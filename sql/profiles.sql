@@ -427,6 +427,8 @@ SELECT n, pt_try(sql) AS result FROM (VALUES
     (12, $$SELECT * FROM profile.customer_profiles('SELECT customer_id, ordered_at, amount FROM lines')$$),
     (13, $$SELECT * FROM profile.customer_profiles('SELECT customer_id, amount, ordered_at, category FROM lines')$$),
     (14, $$SELECT * FROM profile.customer_profiles('SELECT customer_id, ordered_at, ''NaN''::float8, category FROM lines')$$)) v(n, sql) ORDER BY n;
+-- 11 names the latest row, whatever order rows come in
+SELECT max(ordered_at) AS latest_row FROM lines;
 -- empty input: no rows; NULL customers and categories
 SELECT count(*) FROM profile.customer_profiles('SELECT customer_id, ordered_at, amount, category FROM lines WHERE false');
 SELECT customer_id, categories, tags FROM profile.customer_profiles(

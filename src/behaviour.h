@@ -220,6 +220,8 @@ behaviour_nearly_equal(double a, double b)
 
 extern BehaviourState *behaviour_new(uint8 columns);
 extern BehaviourState *behaviour_add(BehaviourState *state, const BehaviourRow *row);
+extern BehaviourState *behaviour_add_rows(BehaviourState *state, const BehaviourRow *rows,
+										  int n);
 extern BehaviourState *behaviour_merge(BehaviourState *into, const BehaviourState *from);
 extern BehaviourState *behaviour_check(Datum datum);
 extern bytea *behaviour_compact(const BehaviourState *state);
@@ -233,5 +235,19 @@ extern int32 behaviour_purchase_days(const BehaviourState *state, int32 *days,
 									 double *amounts);
 extern void behaviour_check_row(const BehaviourRow *row);
 extern int	behaviour_check_period(int period_days);
+
+/* Folding a profile query's rows into states, by customer (behaviour_fold.c) */
+typedef struct BehaviourFold BehaviourFold;
+struct ItemDict;
+struct MemoryBudget;
+
+extern BehaviourFold *behaviour_fold_create(int ncolumns, Oid customer_type, Oid order_type,
+											struct MemoryBudget *budget);
+extern void behaviour_fold_row(const Datum *values, const bool *nulls, void *arg);
+extern void behaviour_fold_finish(BehaviourFold *fold);
+extern int32 behaviour_fold_customers(const BehaviourFold *fold);
+extern const struct ItemDict *behaviour_fold_dict(const BehaviourFold *fold);
+extern BehaviourState *behaviour_fold_take(BehaviourFold *fold, int32 c);
+extern int64 behaviour_fold_skipped_no_customer(const BehaviourFold *fold);
 
 #endif							/* PROFILE_BEHAVIOUR_H */

@@ -33,7 +33,6 @@
 #include "utils/array.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
-#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
@@ -119,11 +118,12 @@ struct ProfileRun
 };
 
 /*
- * Add a customer's state (copied) under an id key; the id must be new.
+ * Add a customer's state under an id key; the id must be new.  The state
+ * is copied, or with owned taken as it is (its memory already reserved).
  * Returns false for a key already there.
  */
 static bool
-add_state(ProfileRun *run, const ItemKey *key, BehaviourState *s)
+add_state(ProfileRun *run, const ItemKey *key, BehaviourState *s, bool owned)
 {
 	int32		id;
 
@@ -143,9 +143,14 @@ add_state(ProfileRun *run, const ItemKey *key, BehaviourState *s)
 		return false;
 	run->states = items_grow(run->states, &run->states_capacity, (Size) id + 1,
 							 sizeof(BehaviourState *), &run->budget, "customer states");
-	budget_reserve(&run->budget, VARSIZE(s), "customer states");
-	run->states[id] = palloc(VARSIZE(s));
-	memcpy(run->states[id], s, VARSIZE(s));
+	if (owned)
+		run->states[id] = s;
+	else
+	{
+		budget_reserve(&run->budget, VARSIZE(s), "customer states");
+		run->states[id] = palloc(VARSIZE(s));
+		memcpy(run->states[id], s, VARSIZE(s));
+	}
 	run->nstates++;
 	run->columns = s->columns;
 	for (uint32 i = 0; i < s->order_capacity; i++)
@@ -159,20 +164,17 @@ add_state(ProfileRun *run, const ItemKey *key, BehaviourState *s)
 }
 
 /*
- * profile_query_shape: check a profile query (the columns of
- * profile.customer_profiles) as every inner query is, without reading a
- * row; its columns' base types into types (PROFILE_QUERY_COLUMNS of room),
- * their number, and their type names ("bigint, timestamp with time zone,
- * ..."), which a stored profile keeps to notice a change of shape.
+ * The type names of a profile query's columns ("bigint, timestamp with
+ * time zone, ..."), which a stored profile keeps to notice a change of
+ * shape; types[] (the declared types of ncols columns) become base types.
  */
-char *
-profile_query_shape(const char *caller, const char *sql, Oid *types, int *ncols)
+static char *
+shape_text(Oid *types, int ncols)
 {
 	StringInfoData buf;
 
-	*ncols = inner_query_shape(caller, sql, profile_columns, lengthof(profile_columns), types);
 	initStringInfo(&buf);
-	for (int c = 0; c < *ncols; c++)
+	for (int c = 0; c < ncols; c++)
 	{
 		appendStringInfo(&buf, "%s%s", c > 0 ? ", " : "", format_type_be(types[c]));
 		types[c] = getBaseType(types[c]);
@@ -180,25 +182,24 @@ profile_query_shape(const char *caller, const char *sql, Oid *types, int *ncols)
 	return buf.data;
 }
 
-/* What a cast of an inner query column to the aggregate's argument reads */
-static const char *
-order_cast(Oid typid)
+/*
+ * profile_query_shape: check a profile query (the columns of
+ * profile.customer_profiles) as every inner query is, without reading a
+ * row; its columns' base types into types (PROFILE_QUERY_COLUMNS of room),
+ * their number, and their type names (shape_text).
+ */
+char *
+profile_query_shape(const char *caller, const char *sql, Oid *types, int *ncols)
 {
-	switch (typid)
-	{
-		case INT2OID:
-		case INT4OID:
-		case INT8OID:
-			return "pg_catalog.int8";
-		default:
-			return "pg_catalog.text";
-	}
+	*ncols = inner_query_shape(caller, sql, profile_columns, lengthof(profile_columns), types);
+	return shape_text(types, *ncols);
 }
 
 /*
- * The quantity column needs the aggregate's 1.1 forms: a database whose
- * extension is still at 1.0 (the 1.1 module, not yet ALTER EXTENSION
- * UPDATE) has none, and would otherwise fail on a function not found.
+ * The quantity column is 1.1's: a database whose extension is still at 1.0
+ * (the 1.1 module, before ALTER EXTENSION UPDATE) documents 4 to 7 columns,
+ * so it is told to update rather than given a column it does not list.
+ * The 1.1 forms of the profile.behaviour aggregate mark the update.
  */
 static void
 check_quantity_forms(const char *caller)
@@ -218,121 +219,68 @@ check_quantity_forms(const char *caller)
 
 /*
  * profile_run_read: the customers' states from a query (the columns of
- * profile.customer_profiles).  The query runs inside
- *   SELECT c1, profile.behaviour(c2, c3, c4 [, c5 [, c6 [, c7 [, c8]]]])
- *   FROM (<query>) AS q(c1, ...) GROUP BY c1
- * so the executor folds the rows into the aggregate's states and only one
- * row per customer comes back.  With text_ids the customers are keyed by
- * the text of their id (stored profiles).
+ * profile.customer_profiles), folded by behaviour_fold.c: the states are
+ * those the profile.behaviour aggregate would give with GROUP BY
+ * customer_id, built a buffer of rows at a time, clustered by customer.
+ * With text_ids the customers are keyed by the text of their id (stored
+ * profiles).
  */
 void
 profile_run_read(ProfileRun *run, const char *sql, bool text_ids)
 {
-	MemoryContext cxt = CurrentMemoryContext;
+	InnerQuery *query;
+	BehaviourFold *fold;
+	const ItemDict *dict;
 	int			ncols;
 	Oid			types[PROFILE_QUERY_COLUMNS];
-	StringInfoData agg;
-	ItemKind	kind;
 	bool		ok;
-	Oid			outfunc = InvalidOid;
-	bool		isvarlena;
-	SPIPlanPtr	plan;
-	Portal		portal;
-	int			guc_level;
 
-	run->query_columns = profile_query_shape(run->caller, sql, types, &ncols);
+	query = inner_query_open(run->caller, sql, profile_columns, lengthof(profile_columns));
+	ncols = inner_query_ncolumns(query);
+	for (int c = 0; c < ncols; c++)
+		types[c] = inner_query_column_type(query, c);
+	run->query_columns = shape_text(types, ncols);
 	if (ncols >= 8)
 		check_quantity_forms(run->caller);
-
-	kind = text_ids ? ITEM_TEXT : item_kind_of_type(types[0], &ok);
-	if (text_ids)
-		getTypeOutputInfo(types[0], &outfunc, &isvarlena);
-	if (run->customers == NULL)
-		run->customers = itemdict_create(kind, &run->budget);
-
-	initStringInfo(&agg);
-	appendStringInfoString(&agg, "SELECT q.c1, profile.behaviour(q.c2::pg_catalog.timestamptz, "
-						   "q.c3::pg_catalog.float8, q.c4::pg_catalog.text");
-	if (ncols >= 5)
-		appendStringInfoString(&agg, ", q.c5::pg_catalog.float8");
-	if (ncols >= 6)
-		appendStringInfoString(&agg, ", q.c6::pg_catalog.text");
-	if (ncols >= 7)
-		appendStringInfo(&agg, ", q.c7::%s", order_cast(types[6]));
-	if (ncols >= 8)
-		appendStringInfoString(&agg, ", q.c8::pg_catalog.float8");
-	appendStringInfo(&agg, ") FROM (\n%s\n) AS q(c1", sql);
-	for (int c = 2; c <= ncols; c++)
-		appendStringInfo(&agg, ", c%d", c);
-	appendStringInfoString(&agg, ") GROUP BY q.c1");
-
-	/*
-	 * The executor's hash table of states may use the memory budget (as
-	 * work_mem, for this query only): below work_mem's usual few MB it
-	 * would spill to disk and read the rows again.
-	 */
-	guc_level = NewGUCNestLevel();
-	(void) set_config_option("work_mem", psprintf("%d", profile_memory_budget_kb),
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	(void) set_config_option("hash_mem_multiplier", "1", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	plan = SPI_prepare(agg.data, 0, NULL);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	fold = behaviour_fold_create(ncols, types[0], ncols >= 7 ? types[6] : InvalidOid,
+								 &run->budget);
 	progress_phase("reading the query into per-customer states", "customers", 0);
-	for (;;)
-	{
-		SPI_cursor_fetch(portal, true, 1024);
-		if (SPI_processed == 0)
-			break;
-		for (uint64 r = 0; r < SPI_processed; r++)
-		{
-			HeapTuple	tuple = SPI_tuptable->vals[r];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-			bool		id_null,
-						state_null;
-			Datum		id = SPI_getbinval(tuple, desc, 1, &id_null);
-			Datum		state = SPI_getbinval(tuple, desc, 2, &state_null);
-			MemoryContext spicxt = MemoryContextSwitchTo(cxt);
-			BehaviourState *s;
-			ItemKey		key;
+	inner_query_each(query, behaviour_fold_row, fold);
+	run->rows_read += inner_query_rows_read(query);
+	inner_query_close(query);
+	behaviour_fold_finish(fold);
 
-			if (state_null)
-			{
-				MemoryContextSwitchTo(spicxt);
-				continue;
-			}
-			s = behaviour_check(state);
-			run->rows_read += s->lines + s->return_lines + s->skipped;
-			if (id_null)
-				run->skipped_no_customer += s->lines + s->return_lines + s->skipped;
-			else
-			{
-				run->skipped_null += s->skipped;
-				if (text_ids)
-				{
-					key.ival = 0;
-					key.bytes = OidOutputFunctionCall(outfunc, id);
-					key.len = strlen(key.bytes);
-				}
-				else
-					item_key_from_datum(kind, id, types[0], &key);
-				if (!add_state(run, &key, s))
-					elog(ERROR, "a customer came back twice from GROUP BY");
-			}
-			MemoryContextSwitchTo(spicxt);
+	run->skipped_no_customer += behaviour_fold_skipped_no_customer(fold);
+	if (run->customers == NULL)
+		run->customers = itemdict_create(text_ids ? ITEM_TEXT :
+										 item_kind_of_type(types[0], &ok), &run->budget);
+	dict = behaviour_fold_dict(fold);
+	for (int32 c = 0; c < behaviour_fold_customers(fold); c++)
+	{
+		BehaviourState *s = behaviour_fold_take(fold, c);
+		ItemKey		key;
+
+		run->skipped_null += s->skipped;
+		key.ival = 0;
+		key.bytes = NULL;
+		key.len = 0;
+		if (text_ids)
+		{
+			text	   *id = DatumGetTextPP(itemdict_text(dict, c));
+
+			key.bytes = VARDATA_ANY(id);
+			key.len = VARSIZE_ANY_EXHDR(id);
 		}
-		SPI_freetuptable(SPI_tuptable);
-		CHECK_FOR_INTERRUPTS();
-		progress_done(run->nstates);
-		progress_rows(run->rows_read);
+		else if (dict->kind == ITEM_INTEGER)
+			key.ival = dict->ints[c];
+		else
+		{
+			key.bytes = dict->bytes + dict->offsets[c];
+			key.len = dict->lengths[c];
+		}
+		if (!add_state(run, &key, s, true))
+			elog(ERROR, "customer %d came twice out of the fold", c);
 	}
-	SPI_cursor_close(portal);
-	SPI_finish();
-	AtEOXact_GUC(true, guc_level);
 }
 
 /* profile_run_add_state: a stored customer's state (text id), copied */
@@ -346,7 +294,7 @@ profile_run_add_state(ProfileRun *run, const char *customer_id, Datum state)
 	key.ival = 0;
 	key.bytes = customer_id;
 	key.len = strlen(customer_id);
-	if (!add_state(run, &key, behaviour_check(state)))
+	if (!add_state(run, &key, behaviour_check(state), false))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("customer \"%s\" is stored twice", customer_id)));
@@ -364,18 +312,24 @@ typedef struct PriceEntry
 								 * quantity column */
 } PriceEntry;
 
-static int
-compare_price(const void *a, const void *b)
+static inline int
+compare_price(const PriceEntry *pa, const PriceEntry *pb)
 {
-	const PriceEntry *pa = a;
-	const PriceEntry *pb = b;
-
 	if (pa->category != pb->category)
 		return pa->category < pb->category ? -1 : 1;
 	if (pa->price != pb->price)
 		return pa->price < pb->price ? -1 : 1;
 	return (pa->position > pb->position) - (pa->position < pb->position);
 }
+
+/* sort_prices(entries, n): pg_qsort's algorithm, the comparison inlined */
+#define ST_SORT sort_prices
+#define ST_ELEMENT_TYPE PriceEntry
+#define ST_COMPARE(a, b) compare_price(a, b)
+#define ST_SCOPE static
+#define ST_CHECK_FOR_INTERRUPTS
+#define ST_DEFINE
+#include "lib/sort_template.h"
 
 static const ItemDict *sort_categories;
 
@@ -499,7 +453,7 @@ population(ProfileRun *run, Profile *profiles, const int32 *sorted, int32 n)
 	unit_prices = (run->columns & BEHAVIOUR_HAS_QUANTITY) != 0;
 	Assert(e <= nentries);
 	nentries = e;
-	qsort(entries, nentries, sizeof(PriceEntry), compare_price);
+	sort_prices(entries, nentries);
 	weighted = palloc0(sizeof(double) * Max(n, 1));
 	weights = palloc0(sizeof(double) * Max(n, 1));
 
@@ -1071,6 +1025,9 @@ profile_run_compute(ProfileRun *run)
 
 	if (run->as_of == DT_NOBEGIN)
 		run->as_of = run->latest;
+	/* a row after as_of: the latest is named, whatever order rows came in */
+	if (run->latest != DT_NOBEGIN)
+		(void) rfm_as_of_day(run->as_of, run->latest);
 	if (run->skipped_no_customer > 0 || run->skipped_null > 0)
 		ereport(NOTICE,
 				(errmsg("%s left out " INT64_FORMAT " of " UINT64_FORMAT " rows", run->caller,

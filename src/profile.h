@@ -154,6 +154,9 @@ extern int	inner_query_shape(const char *caller, const char *sql,
 							  const InnerColumn *columns, int ncolumns,
 							  Oid *types);
 extern const InnerBatch *inner_query_fetch(InnerQuery *query);
+
+typedef void (*InnerRowFunction) (const Datum *values, const bool *nulls, void *arg);
+extern void inner_query_each(InnerQuery *query, InnerRowFunction fn, void *arg);
 extern uint64 inner_query_rows_read(InnerQuery *query);
 extern void inner_query_close(InnerQuery *query);
 

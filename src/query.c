@@ -92,6 +92,10 @@ struct InnerQuery
 	int16	   *typlen;
 	InnerBatch	batch;
 	BatchReceiver receiver;
+	InnerRowFunction row_function;	/* inner_query_each: rows go here */
+	void	   *row_arg;
+	Datum	   *row_values;
+	bool	   *row_nulls;
 	uint64		rows_read;
 	bool		done;
 	bool		own_progress;	/* the query is all the work there is */
@@ -579,6 +583,37 @@ convert_value(InnerQuery *query, int col, Datum value)
 	return value;
 }
 
+/*
+ * A row for inner_query_each: converted as for a batch, but a varlena is
+ * only detoasted (into the batch context) when it is toasted; otherwise the
+ * function sees the value in the tuple, valid during its call.
+ */
+static void
+row_receive(InnerQuery *query, TupleTableSlot *slot)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(query->batchcxt);
+
+	for (int col = 0; col < query->ncolumns; col++)
+	{
+		bool		isnull = slot->tts_isnull[col];
+		Datum		value = slot->tts_values[col];
+
+		query->row_nulls[col] = isnull;
+		if (isnull)
+			query->row_values[col] = (Datum) 0;
+		else if (query->convert[col] == CONV_VARLENA_COPY)
+			query->row_values[col] = PointerGetDatum(PG_DETOAST_DATUM_PACKED(value));
+		else if (query->convert[col] == CONV_FIXED_COPY)
+			query->row_values[col] = value;
+		else
+			query->row_values[col] = convert_value(query, col, value);
+	}
+	/* the function allocates where its caller does, not in the executor's context */
+	MemoryContextSwitchTo(query->callercxt);
+	query->row_function(query->row_values, query->row_nulls, query->row_arg);
+	MemoryContextSwitchTo(oldcxt);
+}
+
 static bool
 batch_receive(TupleTableSlot *slot, DestReceiver *self)
 {
@@ -586,6 +621,14 @@ batch_receive(TupleTableSlot *slot, DestReceiver *self)
 	InnerBatch *batch = &query->batch;
 	int			row = batch->nrows;
 	MemoryContext oldcxt;
+
+	if (query->row_function != NULL)
+	{
+		slot_getallattrs(slot);
+		row_receive(query, slot);
+		batch->nrows++;
+		return true;
+	}
 
 	Assert(row < INNER_QUERY_BATCH_ROWS);
 	slot_getallattrs(slot);
@@ -631,6 +674,27 @@ inner_query_fetch(InnerQuery *query)
 	query->rows_read += nfetched;
 	progress_rows(query->rows_read);
 	return &query->batch;
+}
+
+/*
+ * inner_query_each: every remaining row, one call of fn(values, nulls, arg)
+ * each, with the values converted as in a batch (values[col], nulls[col]).
+ * By-reference values are valid during the call only: for readers that
+ * fold rows into summaries as they come, without a batch's copies.  fn
+ * runs in the memory context that was current when the query was opened.
+ */
+void
+inner_query_each(InnerQuery *query, InnerRowFunction fn, void *arg)
+{
+	query->row_function = fn;
+	query->row_arg = arg;
+	query->row_values = palloc(sizeof(Datum) * query->ncolumns);
+	query->row_nulls = palloc(sizeof(bool) * query->ncolumns);
+	while (inner_query_fetch(query) != NULL)
+		;
+	query->row_function = NULL;
+	pfree(query->row_values);
+	pfree(query->row_nulls);
 }
 
 /*
