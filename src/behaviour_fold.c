@@ -89,6 +89,7 @@ struct BehaviourFold
 	int32	   *starts;			/* counting sort: per customer */
 	Size		starts_capacity;
 	NameCacheEntry name_cache[NAME_CACHE];
+	int32		last_customer;	/* of the row before; -1: none */
 };
 
 /*
@@ -118,6 +119,7 @@ behaviour_fold_create(int ncolumns, Oid customer_type, Oid order_type, MemoryBud
 	fold->names = itemdict_create(ITEM_TEXT, budget);
 	for (int i = 0; i < NAME_CACHE; i++)
 		fold->name_cache[i].id = -1;
+	fold->last_customer = -1;
 
 	rows = budget->limit / (4 * 2 * sizeof(PendingLine));
 	rows = Max(rows, FOLD_MIN_ROWS);
@@ -141,7 +143,12 @@ fold_customer(BehaviourFold *fold, Datum id)
 	key.bytes = NULL;
 	key.len = 0;
 	item_key_from_datum(fold->customers->kind, id, fold->customer_type, &key);
+	/* the lines of an order come together: the customer of the line before */
+	if (fold->last_customer >= 0 && fold->customers->kind == ITEM_INTEGER &&
+		key.ival == fold->customers->ints[fold->last_customer])
+		return fold->last_customer;
 	c = itemdict_intern(fold->customers, &key);
+	fold->last_customer = c;
 	if (c == known)
 	{
 		fold->states = items_grow(fold->states, &fold->states_capacity, (Size) c + 1,
