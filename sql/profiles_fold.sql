@@ -80,6 +80,24 @@ SELECT count(*) FILTER (WHERE customer_id IS NULL) AS without_customer,
        count(*) FILTER (WHERE customer_id IS NOT NULL AND ordered_at IS NULL) AS without_time
 FROM fold_lines;
 
+-- profile.behaviour_reader = aggregate reads by the executor's GROUP BY
+-- with profile.behaviour (which Citus pushes down to its workers): the
+-- same profiles, every column
+CREATE TEMP TABLE by_fold AS SELECT * FROM profile.customer_profiles(
+    'SELECT customer_id, ordered_at, amount, category, list_amount, channel, order_id, quantity FROM fold_lines');
+SET profile.behaviour_reader = aggregate;
+CREATE TEMP TABLE by_aggregate AS SELECT * FROM profile.customer_profiles(
+    'SELECT customer_id, ordered_at, amount, category, list_amount, channel, order_id, quantity FROM fold_lines');
+SELECT profiles FROM profile.profiles_create('fold_aggregate',
+    'SELECT customer_id, ordered_at, amount, category, list_amount, channel, order_id, quantity FROM fold_lines');
+RESET profile.behaviour_reader;
+SELECT (SELECT count(*) FROM by_fold) AS by_fold, (SELECT count(*) FROM by_aggregate) AS by_aggregate,
+       (SELECT count(*) FROM (SELECT * FROM by_fold EXCEPT SELECT * FROM by_aggregate) d) AS fold_only,
+       (SELECT count(*) FROM (SELECT * FROM by_aggregate EXCEPT SELECT * FROM by_fold) d) AS aggregate_only,
+       (SELECT count(*) FROM profile.profile_states a JOIN profile.profile_states f USING (customer_id)
+        WHERE a.profile = 'fold_aggregate' AND f.profile = 'fold8' AND a.behaviour = f.behaviour) AS same_states;
+SET profile.behaviour_reader = 'no_such_reader';
+
 -- a memory budget too small for the states: 54000, not a crash
 SET profile.memory_budget = '1MB';
 DO $$
@@ -94,5 +112,5 @@ END $$;
 
 RESET profile.memory_budget;
 RESET enable_sort;
-DELETE FROM profile.profile_definitions WHERE name IN ('fold8', 'fold4', 'fold_text');
+DELETE FROM profile.profile_definitions WHERE name IN ('fold8', 'fold4', 'fold_text', 'fold_aggregate');
 DROP TABLE fold_lines;

@@ -22,8 +22,10 @@
  * skipped rows, as in the aggregate.
  *
  * Memory: the states, the dictionaries and the buffer are reserved in the
- * caller's budget; the buffer holds at most 1/16 of the budget (two copies)
- * and 1M rows.
+ * caller's budget; the buffer's two copies (rows as they come, rows by
+ * customer) take at most a quarter of it (1.2M rows with the default
+ * 512MB) and hold at most 2M rows: the more rows a buffer holds, the more
+ * of a customer's rows share one fetch of its state.
  *
  * IDENTIFICATION
  *	  src/behaviour_fold.c

@@ -33,6 +33,7 @@
 #include "utils/array.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
@@ -217,11 +218,146 @@ check_quantity_forms(const char *caller)
 				 errhint("Update the extension: ALTER EXTENSION profile UPDATE.")));
 }
 
+/* What a cast of an inner query column to the aggregate's argument reads */
+static const char *
+order_cast(Oid typid)
+{
+	switch (typid)
+	{
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+			return "pg_catalog.int8";
+		default:
+			return "pg_catalog.text";
+	}
+}
+
+/*
+ * read_by_aggregate (profile.behaviour_reader = aggregate): the
+ * customers' states from a query run inside
+ *   SELECT c1, profile.behaviour(c2, c3, c4 [, c5 [, c6 [, c7 [, c8]]]])
+ *   FROM (<query>) AS q(c1, ...) GROUP BY c1
+ * so the executor folds the rows into the aggregate's states and only one
+ * row per customer comes back.  With text_ids the customers are keyed by
+ * the text of their id (stored profiles).
+ */
+static void
+read_by_aggregate(ProfileRun *run, const char *sql, bool text_ids)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	int			ncols;
+	Oid			types[PROFILE_QUERY_COLUMNS];
+	StringInfoData agg;
+	ItemKind	kind;
+	bool		ok;
+	Oid			outfunc = InvalidOid;
+	bool		isvarlena;
+	SPIPlanPtr	plan;
+	Portal		portal;
+	int			guc_level;
+
+	run->query_columns = profile_query_shape(run->caller, sql, types, &ncols);
+	if (ncols >= 8)
+		check_quantity_forms(run->caller);
+
+	kind = text_ids ? ITEM_TEXT : item_kind_of_type(types[0], &ok);
+	if (text_ids)
+		getTypeOutputInfo(types[0], &outfunc, &isvarlena);
+	if (run->customers == NULL)
+		run->customers = itemdict_create(kind, &run->budget);
+
+	initStringInfo(&agg);
+	appendStringInfoString(&agg, "SELECT q.c1, profile.behaviour(q.c2::pg_catalog.timestamptz, "
+						   "q.c3::pg_catalog.float8, q.c4::pg_catalog.text");
+	if (ncols >= 5)
+		appendStringInfoString(&agg, ", q.c5::pg_catalog.float8");
+	if (ncols >= 6)
+		appendStringInfoString(&agg, ", q.c6::pg_catalog.text");
+	if (ncols >= 7)
+		appendStringInfo(&agg, ", q.c7::%s", order_cast(types[6]));
+	if (ncols >= 8)
+		appendStringInfoString(&agg, ", q.c8::pg_catalog.float8");
+	appendStringInfo(&agg, ") FROM (\n%s\n) AS q(c1", sql);
+	for (int c = 2; c <= ncols; c++)
+		appendStringInfo(&agg, ", c%d", c);
+	appendStringInfoString(&agg, ") GROUP BY q.c1");
+
+	/*
+	 * The executor's hash table of states may use the memory budget (as
+	 * work_mem, for this query only): below work_mem's usual few MB it
+	 * would spill to disk and read the rows again.
+	 */
+	guc_level = NewGUCNestLevel();
+	(void) set_config_option("work_mem", psprintf("%d", profile_memory_budget_kb),
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("hash_mem_multiplier", "1", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	plan = SPI_prepare(agg.data, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	progress_phase("reading the query into per-customer states", "customers", 0);
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, 1024);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			HeapTuple	tuple = SPI_tuptable->vals[r];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			bool		id_null,
+						state_null;
+			Datum		id = SPI_getbinval(tuple, desc, 1, &id_null);
+			Datum		state = SPI_getbinval(tuple, desc, 2, &state_null);
+			MemoryContext spicxt = MemoryContextSwitchTo(cxt);
+			BehaviourState *s;
+			ItemKey		key;
+
+			if (state_null)
+			{
+				MemoryContextSwitchTo(spicxt);
+				continue;
+			}
+			s = behaviour_check(state);
+			run->rows_read += s->lines + s->return_lines + s->skipped;
+			if (id_null)
+				run->skipped_no_customer += s->lines + s->return_lines + s->skipped;
+			else
+			{
+				run->skipped_null += s->skipped;
+				if (text_ids)
+				{
+					key.ival = 0;
+					key.bytes = OidOutputFunctionCall(outfunc, id);
+					key.len = strlen(key.bytes);
+				}
+				else
+					item_key_from_datum(kind, id, types[0], &key);
+				if (!add_state(run, &key, s, false))
+					elog(ERROR, "a customer came back twice from GROUP BY");
+			}
+			MemoryContextSwitchTo(spicxt);
+		}
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+		progress_done(run->nstates);
+		progress_rows(run->rows_read);
+	}
+	SPI_cursor_close(portal);
+	SPI_finish();
+	AtEOXact_GUC(true, guc_level);
+}
+
 /*
  * profile_run_read: the customers' states from a query (the columns of
  * profile.customer_profiles), folded by behaviour_fold.c: the states are
  * those the profile.behaviour aggregate would give with GROUP BY
- * customer_id, built a buffer of rows at a time, clustered by customer.
+ * customer_id, built a buffer of rows at a time, clustered by customer;
+ * or with profile.behaviour_reader = aggregate by that GROUP BY itself.
  * With text_ids the customers are keyed by the text of their id (stored
  * profiles).
  */
@@ -235,6 +371,11 @@ profile_run_read(ProfileRun *run, const char *sql, bool text_ids)
 	Oid			types[PROFILE_QUERY_COLUMNS];
 	bool		ok;
 
+	if (profile_behaviour_reader == BEHAVIOUR_READER_AGGREGATE)
+	{
+		read_by_aggregate(run, sql, text_ids);
+		return;
+	}
 	query = inner_query_open(run->caller, sql, profile_columns, lengthof(profile_columns));
 	ncols = inner_query_ncolumns(query);
 	for (int c = 0; c < ncols; c++)

@@ -44,6 +44,14 @@ static const struct config_enum_entry progress_options[] = {
 	{NULL, 0, false}
 };
 
+static const struct config_enum_entry behaviour_reader_options[] = {
+	{"fold", BEHAVIOUR_READER_FOLD, false},
+	{"aggregate", BEHAVIOUR_READER_AGGREGATE, false},
+	{NULL, 0, false}
+};
+
+int			profile_behaviour_reader = BEHAVIOUR_READER_FOLD;
+
 void		_PG_init(void);
 
 void
@@ -60,6 +68,18 @@ _PG_init(void)
 							PGC_USERSET,
 							GUC_UNIT_KB,
 							NULL, NULL, NULL);
+
+	DefineCustomEnumVariable("profile.behaviour_reader",
+							 "How customer profiles read their query.",
+							 "fold: the rows are folded into per-customer states a buffer at a time; "
+							 "aggregate: by GROUP BY customer_id with profile.behaviour, which Citus "
+							 "can push down to its workers.",
+							 &profile_behaviour_reader,
+							 BEHAVIOUR_READER_FOLD,
+							 behaviour_reader_options,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
 
 	DefineCustomEnumVariable("profile.progress",
 							 "Where long profile work reports its progress.",
