@@ -368,6 +368,7 @@ behaviour_add_rows(BehaviourState *state, const BehaviourRow *rows, int n)
 	bool		has_channel = (state->columns & BEHAVIOUR_HAS_CHANNEL) != 0;
 	int64		last_key = 0;
 	int64		last_slot = -1;
+	uint32		last_kind = has_channel ? BEHAVIOUR_CHANNEL : BEHAVIOUR_CATEGORY;
 	BehaviourState *given = state;
 
 	for (int i = 0; i < n; i++)
@@ -377,7 +378,7 @@ behaviour_add_rows(BehaviourState *state, const BehaviourRow *rows, int n)
 		int32		group[2] = {0, -1};
 		BehaviourOrder *order;
 
-		for (uint32 kind = BEHAVIOUR_CATEGORY; kind <= (has_channel ? BEHAVIOUR_CHANNEL : BEHAVIOUR_CATEGORY); kind++)
+		for (uint32 kind = BEHAVIOUR_CATEGORY; kind <= last_kind; kind++)
 		{
 			const char *name = kind == BEHAVIOUR_CATEGORY ? row->category : row->channel;
 			int			len = kind == BEHAVIOUR_CATEGORY ? row->category_len : row->channel_len;
@@ -405,7 +406,7 @@ behaviour_add_rows(BehaviourState *state, const BehaviourRow *rows, int n)
 		if (last_slot >= 0 && key == last_key &&
 			(Size) (state->norders + 1) * 2 <= state->order_capacity)
 		{
-			/* a group's growth keeps the order table's size, so the slot */
+			/* growing for a group copies the order table as it is: the slot holds */
 			order = &behaviour_orders(state)[last_slot];
 			if (row->ordered_at < order->at)
 				order->at = row->ordered_at;
