@@ -424,18 +424,27 @@ profile_run_read(ProfileRun *run, const char *sql, bool text_ids)
 	}
 }
 
-/* profile_run_add_state: a stored customer's state (text id), copied */
+/*
+ * profile_run_add_state: a stored customer's state (text id), in the
+ * current memory context.  A state stored compressed (most are) comes out
+ * of behaviour_check as a fresh copy, which the run keeps as it is rather
+ * than copying it once more.
+ */
 void
 profile_run_add_state(ProfileRun *run, const char *customer_id, Datum state)
 {
 	ItemKey		key;
+	BehaviourState *s = behaviour_check(state);
+	bool		fresh = (Pointer) s != DatumGetPointer(state);
 
 	if (run->customers == NULL)
 		run->customers = itemdict_create(ITEM_TEXT, &run->budget);
 	key.ival = 0;
 	key.bytes = customer_id;
 	key.len = strlen(customer_id);
-	if (!add_state(run, &key, behaviour_check(state), false))
+	if (fresh)
+		budget_reserve(&run->budget, VARSIZE(s), "customer states");
+	if (!add_state(run, &key, s, fresh))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("customer \"%s\" is stored twice", customer_id)));
