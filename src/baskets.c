@@ -240,6 +240,18 @@ item_key_equal(const ItemDict *dict, int32 id, const ItemKey *key)
 		memcmp(dict->bytes + dict->offsets[id], key->bytes, key->len) == 0;
 }
 
+/*
+ * itemdict_key: the key of entry id, to look it up in another dictionary
+ * of the same kind (its bytes stay the dictionary's)
+ */
+void
+itemdict_key(const ItemDict *dict, int32 id, ItemKey *key)
+{
+	key->ival = dict->kind == ITEM_INTEGER ? dict->ints[id] : 0;
+	key->bytes = dict->kind == ITEM_INTEGER ? NULL : dict->bytes + dict->offsets[id];
+	key->len = dict->kind == ITEM_INTEGER ? 0 : dict->lengths[id];
+}
+
 /* Rebuild the slots at twice the size (or the first time) */
 static void
 itemdict_rehash(ItemDict *dict)

@@ -217,9 +217,8 @@ fold_flush(BehaviourFold *fold)
 
 	if (fold->npending == 0)
 		return;
-	if ((Size) ncustomers + 1 > fold->starts_capacity)
-		fold->starts = items_grow(fold->starts, &fold->starts_capacity, (Size) ncustomers + 1,
-								  sizeof(int32), fold->budget, "customer states");
+	fold->starts = items_grow(fold->starts, &fold->starts_capacity, (Size) ncustomers,
+							  sizeof(int32), fold->budget, "customer states");
 	starts = fold->starts;
 	memset(starts, 0, sizeof(int32) * ncustomers);
 	for (int32 i = 0; i < fold->npending; i++)
@@ -271,6 +270,7 @@ fold_flush(BehaviourFold *fold)
 			CHECK_FOR_INTERRUPTS();
 	}
 	fold->npending = 0;
+	progress_done(ncustomers);
 }
 
 /*

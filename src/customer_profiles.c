@@ -402,23 +402,16 @@ profile_run_read(ProfileRun *run, const char *sql, bool text_ids)
 		ItemKey		key;
 
 		run->skipped_null += s->skipped;
-		key.ival = 0;
-		key.bytes = NULL;
-		key.len = 0;
 		if (text_ids)
 		{
 			text	   *id = DatumGetTextPP(itemdict_text(dict, c));
 
+			key.ival = 0;
 			key.bytes = VARDATA_ANY(id);
 			key.len = VARSIZE_ANY_EXHDR(id);
 		}
-		else if (dict->kind == ITEM_INTEGER)
-			key.ival = dict->ints[c];
 		else
-		{
-			key.bytes = dict->bytes + dict->offsets[c];
-			key.len = dict->lengths[c];
-		}
+			itemdict_key(dict, c, &key);
 		if (!add_state(run, &key, s, true))
 			elog(ERROR, "customer %d came twice out of the fold", c);
 	}

@@ -81,6 +81,7 @@ extern bool item_key_from_text(ItemKind kind, const char *text, ItemKey *key,
 extern int32 itemdict_intern(ItemDict *dict, const ItemKey *key);
 extern int32 itemdict_find(const ItemDict *dict, const ItemKey *key);
 extern Datum itemdict_text(const ItemDict *dict, int32 id);
+extern void itemdict_key(const ItemDict *dict, int32 id, ItemKey *key);
 extern int	itemdict_compare(const ItemDict *dict, int32 a, int32 b);
 
 /* ---- baskets read from an inner query (baskets.c) ---- */

@@ -36,12 +36,12 @@ typedef enum ProgressMessages
 	PROGRESS_MESSAGES_LOG
 } ProgressMessages;
 extern int	profile_progress_mode;
+extern int	profile_progress_interval_ms;
 
 /* profile.behaviour_reader: how customer profiles read their query */
 #define BEHAVIOUR_READER_FOLD		0
 #define BEHAVIOUR_READER_AGGREGATE	1
 extern int	profile_behaviour_reader;
-extern int	profile_progress_interval_ms;
 
 #define PROFILE_DEFAULT_MEMORY_BUDGET_KB	(512 * 1024)	/* 512MB */
 
